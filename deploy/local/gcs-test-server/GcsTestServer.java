@@ -154,8 +154,10 @@ public final class GcsTestServer {
         @Override
         public void handle(HttpExchange ex) {
             long t0 = System.nanoTime();
+            String method = ex.getRequestMethod();
             try {
                 Req r = new Req(ex);
+                method = r.method;
                 dispatch(r);
             } catch (HttpError e) {
                 sendError(ex, e);
@@ -171,7 +173,7 @@ public final class GcsTestServer {
                 ex.close();
                 int code = ex.getResponseCode();
                 if (verbose || code >= 500) {
-                    System.err.printf(Locale.ROOT, "%s %s -> %d (%d ms)%n", ex.getRequestMethod(),
+                    System.err.printf(Locale.ROOT, "%s %s -> %d (%d ms)%n", method,
                             ex.getRequestURI(), code, (System.nanoTime() - t0) / 1_000_000);
                 }
             }
@@ -1169,10 +1171,12 @@ public final class GcsTestServer {
                 return digests;
             }
 
+            /** Remembers the result on disk (a retried finalization gets it again) and forgets the session here. */
             void complete(ObjMeta m) throws IOException {
                 done = m;
                 digests = null;
                 save();
+                sessions.remove(id);
             }
 
             void discard() throws IOException {
