@@ -1,0 +1,296 @@
+package io.syncvault.backup.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.syncvault.backup.BackupCorruptException;
+import io.syncvault.backup.BackupManifest;
+import io.syncvault.backup.BackupManifest.FileEntry;
+import io.syncvault.backup.Compression;
+import io.syncvault.backup.support.Trees;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The backup and restore pipelines on local folders, parts stored as files. */
+class BackupStreamsTest {
+
+    private static final long PART = 64 * 1024;
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void roundTripIsByteIdenticalWithTheSameMtimes(Compression compression) throws IOException {
+        Path source = tmp.resolve("source");
+        Trees.generate(source, 42, 300, 5 * PART + 123);
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+
+        BackupStreams.Written written = backup(source, compression, store);
+
+        assertThat(written.parts()).hasSizeGreaterThan(1);
+        for (BackupManifest.PartEntry p : written.parts()) {
+            assertThat(p.size()).isLessThanOrEqualTo(PART).isEqualTo(Files.size(store.part(p.index())));
+            assertThat(p.sha256()).isEqualTo(Trees.sha256(store.part(p.index())));
+        }
+        assertThat(written.parts().subList(0, written.parts().size() - 1)).allMatch(p -> p.size() == PART);
+        FileEntry big = byPath(written).get("big.bin");
+        assertThat(big.sha256()).isEqualTo(Trees.sha256(source.resolve("big.bin")));
+
+        Path target = tmp.resolve("target");
+        ArchiveExtractor.Report report = restore(written, store, compression, target, false);
+
+        assertThat(report.ok()).as("%s", report).isTrue();
+        Trees.assertSameTree(source, target);
+    }
+
+    @Test
+    void includeAndExcludeGlobsSelectEntries() throws IOException {
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source.resolve("cache"));
+        Files.writeString(source.resolve("a.txt"), "a");
+        Files.writeString(source.resolve("b.log"), "b");
+        Files.writeString(source.resolve("cache/c.txt"), "c");
+        ArchiveWriter writer = new ArchiveWriter(List.of(new ArchiveWriter.SourceItem(source, "data")),
+                List.of("*.txt"), List.of("data/cache"));
+        BackupStreams.Written written = BackupStreams.backup(writer, Compression.GZIP, PART,
+                new LocalFolderSink(tmp.resolve("store")), i -> "p" + i, (f, b) -> { }, () -> false);
+        assertThat(written.files()).extracting(FileEntry::path).containsExactly("data", "data/a.txt");
+    }
+
+    @Test
+    void aTamperedPartIsNamedAndNoPartialFileKeepsItsFinalName() throws IOException {
+        Path source = tmp.resolve("source");
+        Trees.generate(source, 7, 20, 6 * PART);
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.NONE, store);
+        try (RandomAccessFile f = new RandomAccessFile(store.part(2).toFile(), "rw")) {
+            f.seek(1000);
+            int b = f.read();
+            f.seek(1000);
+            f.write(b ^ 0xff);
+        }
+        Path target = tmp.resolve("target");
+
+        assertThatThrownBy(() -> restore(written, store, Compression.NONE, target, false))
+                .isInstanceOf(BackupCorruptException.class)
+                .hasMessageContaining("part-00002")
+                .satisfies(e -> assertThat(((BackupCorruptException) e).part()).isEqualTo("part-00002"));
+        assertNoPartialFiles(source, target);
+    }
+
+    @Test
+    void aMissingPartIsNamed() throws IOException {
+        Path source = tmp.resolve("source");
+        Trees.generate(source, 8, 10, 4 * PART);
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.GZIP, store);
+        Files.delete(store.part(1));
+        Path target = tmp.resolve("target");
+
+        assertThatThrownBy(() -> restore(written, store, Compression.GZIP, target, false))
+                .isInstanceOf(BackupCorruptException.class).hasMessageContaining("part-00001 is missing");
+        assertNoPartialFiles(source, target);
+    }
+
+    @Test
+    void aFileThatDoesNotMatchTheManifestIsNamedAndNotRestored() throws IOException {
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source);
+        Files.writeString(source.resolve("good.txt"), "good");
+        Files.writeString(source.resolve("bad.txt"), "bad");
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.GZIP, store);
+        Map<String, FileEntry> files = byPath(written);
+        FileEntry bad = files.get("bad.txt");
+        files.put("bad.txt", new FileEntry(bad.path(), bad.type(), bad.size(), bad.mtime(), bad.mode(), "00".repeat(32), null));
+        Path target = tmp.resolve("target");
+
+        ArchiveExtractor.Report report = BackupStreams.restore(written.parts(), store, Compression.GZIP, files,
+                new ArchiveExtractor.Options(target, p -> true, false), (f, b) -> { });
+
+        assertThat(report.bad()).extracting(ArchiveExtractor.Problem::path).containsExactly("bad.txt");
+        assertThat(target.resolve("good.txt")).hasContent("good");
+        assertThat(target.resolve("bad.txt")).doesNotExist();
+        assertThat(listAll(target)).noneMatch(ArchiveExtractor::isTemp);
+    }
+
+    @Test
+    void existingFilesAreKeptUnlessOverwrite() throws IOException {
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source);
+        Files.writeString(source.resolve("x.txt"), "from backup");
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.ZSTD, store);
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.writeString(target.resolve("x.txt"), "local");
+
+        ArchiveExtractor.Report kept = restore(written, store, Compression.ZSTD, target, false);
+        assertThat(kept.skippedExisting()).isEqualTo(1);
+        assertThat(target.resolve("x.txt")).hasContent("local");
+
+        restore(written, store, Compression.ZSTD, target, true);
+        assertThat(target.resolve("x.txt")).hasContent("from backup");
+    }
+
+    @Test
+    void selectedPathsRestoreOnlyThose() throws IOException {
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source.resolve("keep/sub"));
+        Files.createDirectories(source.resolve("skip"));
+        Files.writeString(source.resolve("keep/sub/a.txt"), "a");
+        Files.writeString(source.resolve("skip/b.txt"), "b");
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.GZIP, store);
+        Path target = tmp.resolve("target");
+
+        BackupStreams.restore(written.parts(), store, Compression.GZIP, byPath(written),
+                new ArchiveExtractor.Options(target, RestoreSelection.of(List.of("keep")), false), (f, b) -> { });
+
+        assertThat(target.resolve("keep/sub/a.txt")).hasContent("a");
+        assertThat(target.resolve("skip")).doesNotExist();
+    }
+
+    @Test
+    void escapingEntriesAreRefusedAndNothingIsWrittenOutsideTheTarget() throws IOException {
+        Path craft = tmp.resolve("crafted.tar");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            addFile(tar, "../escaped-dotdot.txt", "evil");
+            addFile(tar, "inner/../../escaped-nested.txt", "evil");
+            addFile(tar, tmp.resolve("escaped-absolute.txt").toString(), "evil");
+            TarArchiveEntry link = new TarArchiveEntry("out-link", TarConstants.LF_SYMLINK);
+            link.setLinkName("../../..");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            TarArchiveEntry absLink = new TarArchiveEntry("abs-link", TarConstants.LF_SYMLINK);
+            absLink.setLinkName("/etc");
+            tar.putArchiveEntry(absLink);
+            tar.closeArchiveEntry();
+            addFile(tar, "out-link/escaped-through-link.txt", "evil");
+            TarArchiveEntry inLink = new TarArchiveEntry("sub/in-link", TarConstants.LF_SYMLINK);
+            inLink.setLinkName("../fine.txt");
+            tar.putArchiveEntry(inLink);
+            tar.closeArchiveEntry();
+            addFile(tar, "fine.txt", "fine");
+        }
+        Path target = tmp.resolve("a/b/target");
+
+        ArchiveExtractor.Report report;
+        try (var in = Files.newInputStream(craft)) {
+            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, false),
+                    (f, b) -> { });
+        }
+
+        assertThat(report.refused()).extracting(ArchiveExtractor.Problem::path).containsExactlyInAnyOrder(
+                "../escaped-dotdot.txt", "inner/../../escaped-nested.txt",
+                tmp.resolve("escaped-absolute.txt").toString(), "out-link", "abs-link");
+        assertThat(target.resolve("fine.txt")).hasContent("fine");
+        assertThat(Files.readSymbolicLink(target.resolve("sub/in-link"))).isEqualTo(Path.of("../fine.txt"));
+        // out-link was refused, so the entry under it became a plain folder inside the target
+        assertThat(listAll(tmp)).filteredOn(p -> p.getFileName().toString().startsWith("escaped"))
+                .allMatch(p -> p.startsWith(target));
+        assertThat(Files.exists(tmp.resolve("escaped-absolute.txt"))).isFalse();
+    }
+
+    @Test
+    void anExistingLinkInTheTargetCannotBeUsedToEscape() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.createSymbolicLink(target.resolve("door"), outside);
+        Path craft = tmp.resolve("crafted.tar");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
+            addFile(tar, "door/escaped.txt", "evil");
+        }
+        ArchiveExtractor.Report report;
+        try (var in = Files.newInputStream(craft)) {
+            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, true),
+                    (f, b) -> { });
+        }
+        assertThat(report.refused()).extracting(ArchiveExtractor.Problem::path).containsExactly("door/escaped.txt");
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"GZIP", "NONE"})
+    void concatenatedPartsArePlainArchivesForTheSystemTar(Compression compression) throws Exception {
+        Path source = tmp.resolve("source");
+        Trees.generate(source, 3, 50, 3 * PART);
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, compression, store);
+        Path joined = tmp.resolve("backup" + compression.extension());
+        try (OutputStream out = Files.newOutputStream(joined)) {
+            for (BackupManifest.PartEntry p : written.parts()) {
+                Files.copy(store.part(p.index()), out);
+            }
+        }
+        Path target = Files.createDirectories(tmp.resolve("by-tar"));
+        Process tar = new ProcessBuilder("tar", compression == Compression.GZIP ? "-xzf" : "-xf", joined.toString(),
+                "-C", target.toString()).redirectErrorStream(true).start();
+        String output = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(output).isZero();
+        Trees.assertSameTree(source, target);
+    }
+
+    private BackupStreams.Written backup(Path source, Compression compression, LocalFolderSink store) throws IOException {
+        ArchiveWriter writer = new ArchiveWriter(List.of(new ArchiveWriter.SourceItem(source, "")), List.of(), List.of());
+        return BackupStreams.backup(writer, compression, PART, store, i -> BackupManifest.partKey("t", i),
+                (f, b) -> { }, () -> false);
+    }
+
+    private ArchiveExtractor.Report restore(BackupStreams.Written written, LocalFolderSink store, Compression compression,
+            Path target, boolean overwrite) throws IOException {
+        return BackupStreams.restore(written.parts(), store, compression, byPath(written),
+                new ArchiveExtractor.Options(target, p -> true, overwrite), (f, b) -> { });
+    }
+
+    private static Map<String, FileEntry> byPath(BackupStreams.Written written) {
+        return written.files().stream().collect(Collectors.toMap(FileEntry::path, Function.identity(),
+                (a, b) -> a, java.util.HashMap::new));
+    }
+
+    private static void addFile(TarArchiveOutputStream tar, String name, String content) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry e = new TarArchiveEntry(name, true);
+        e.setSize(bytes.length);
+        tar.putArchiveEntry(e);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+
+    /** Every file under target is complete: identical to the source's file of the same name; no temp names. */
+    private static void assertNoPartialFiles(Path source, Path target) throws IOException {
+        if (!Files.exists(target)) {
+            return;
+        }
+        for (Path p : listAll(target)) {
+            assertThat(ArchiveExtractor.isTemp(p)).as("leftover temp file %s", p).isFalse();
+            if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                assertThat(Trees.sha256(p)).as("%s is complete", p)
+                        .isEqualTo(Trees.sha256(source.resolve(target.relativize(p).toString())));
+            }
+        }
+    }
+
+    private static List<Path> listAll(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.toList();
+        }
+    }
+}
