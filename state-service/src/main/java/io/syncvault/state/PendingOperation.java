@@ -1,0 +1,12 @@
+package io.syncvault.state;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A change of this node not yet acknowledged by the broker on {@code state.changes}.
+ * {@code eventId} is the outbox event that carries it.
+ */
+public record PendingOperation(UUID id, String namespace, String stateId, String operation, VectorClock clock,
+        UUID eventId, Instant createdAt, Instant acknowledgedAt) {
+}
