@@ -31,6 +31,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         require("PostgreSQL", config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
                 "deploy/local/infra start postgres");
         config.putAll(jwtKeys());
+        config.putAll(syncRoots());
         return config;
     }
 
@@ -61,6 +62,19 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         return env;
     }
 
+    /** The folder every test item lives under (the only configured root), and the home of the default items. */
+    public static final Path SYNC_ROOT = Path.of("target", "sync-roots", "root").toAbsolutePath();
+
+    static Map<String, String> syncRoots() {
+        try {
+            Files.createDirectories(SYNC_ROOT);
+            Path home = Files.createDirectories(SYNC_ROOT.resolve("home"));
+            return Map.of("syncvault.sync.roots", SYNC_ROOT.toString(), "syncvault.sync.home", home.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create " + SYNC_ROOT, e);
+        }
+    }
+
     static void require(String what, String hostPort, String script) {
         String[] hp = hostPort.split(",")[0].split(":");
         try (Socket s = new Socket()) {
@@ -79,11 +93,17 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
             Path dir = Files.createDirectories(Path.of("target", "test-jwt"));
             Path publicKey = dir.resolve("public.pem");
             Path privateKey = dir.resolve("private.pem");
-            Files.writeString(publicKey, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
-            Files.writeString(privateKey, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            String publicPem = pem("PUBLIC KEY", pair.getPublic().getEncoded());
+            String privatePem = pem("PRIVATE KEY", pair.getPrivate().getEncoded());
+            Files.writeString(publicKey, publicPem);
+            Files.writeString(privateKey, privatePem);
+            // the key contents too: in test mode smallrye-jwt otherwise installs its own in-memory
+            // key pair, whose inline keys would win over the locations
             return Map.of(
                     "mp.jwt.verify.publickey.location", publicKey.toAbsolutePath().toUri().toString(),
-                    "smallrye.jwt.sign.key.location", privateKey.toAbsolutePath().toUri().toString());
+                    "smallrye.jwt.sign.key.location", privateKey.toAbsolutePath().toUri().toString(),
+                    "mp.jwt.verify.publickey", publicPem,
+                    "smallrye.jwt.sign.key", privatePem);
         } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot make a test key pair", e);
         }

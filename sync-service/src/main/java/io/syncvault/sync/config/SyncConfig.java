@@ -1,0 +1,45 @@
+package io.syncvault.sync.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** How the sync service runs items and where it may touch the local disk. */
+@ConfigMapping(prefix = "syncvault.sync")
+public interface SyncConfig {
+
+    /** Folders a sync item's local path must lie under (real paths, symlinks resolved); empty = the user's home. */
+    Optional<List<String>> roots();
+
+    /** The home folder under which the default items (.codebuddy/sessions, memory, settings) are created; empty = the user's home. */
+    Optional<String> home();
+
+    /** This machine's name: in conflict copy names and run rows; empty = the host name. */
+    Optional<String> node();
+
+    /** How many files one run transfers at the same time. */
+    @WithDefault("4")
+    int parallelism();
+
+    /** The store default items and items without a store use. */
+    @WithDefault("default")
+    String defaultStore();
+
+    /** How long a push run waits after a remote change before starting, so that a burst of changes makes one run. */
+    @WithDefault("2s")
+    Duration pushDebounce();
+
+    /** A RUNNING run whose heartbeat is older than this is taken as interrupted (its process died). */
+    @WithDefault("60s")
+    Duration staleRunAfter();
+
+    /** How many per-file events (uploaded, downloaded, deleted) one outbox event carries at most. */
+    @WithDefault("200")
+    int fileEventBatch();
+
+    /** How often the scheduler looks for items whose interval has elapsed. */
+    @WithDefault("5s")
+    Duration schedulerTick();
+}

@@ -1,0 +1,75 @@
+package io.syncvault.sync.rest;
+
+import io.syncvault.sync.SyncItem;
+import io.syncvault.sync.SyncItemSpec;
+import io.syncvault.sync.security.Roles;
+import io.syncvault.sync.service.SyncItemService;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import jakarta.ws.rs.core.Context;
+import java.util.List;
+import java.util.UUID;
+
+/** CRUD of sync items, and the one call that creates the default items. */
+@Path("/v1/sync/items")
+public class SyncItemResource {
+
+    private final SyncItemService items;
+
+    public SyncItemResource(SyncItemService items) {
+        this.items = items;
+    }
+
+    @POST
+    @RolesAllowed(Roles.WRITE)
+    public Response create(@Valid @NotNull SyncItemSpec spec, @Context UriInfo uri) {
+        SyncItem item = items.create(spec);
+        return Response.created(uri.getAbsolutePathBuilder().path(item.id.toString()).build())
+                .entity(SyncItemView.of(item)).build();
+    }
+
+    @GET
+    @RolesAllowed(Roles.READ)
+    public List<SyncItemView> list() {
+        return items.list().stream().map(SyncItemView::of).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed(Roles.READ)
+    public SyncItemView get(@PathParam("id") UUID id) {
+        return SyncItemView.of(items.get(id));
+    }
+
+    @PUT
+    @Path("{id}")
+    @RolesAllowed(Roles.WRITE)
+    public SyncItemView update(@PathParam("id") UUID id, @Valid @NotNull SyncItemSpec spec) {
+        return SyncItemView.of(items.update(id, spec));
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Roles.WRITE)
+    public Response delete(@PathParam("id") UUID id) {
+        items.delete(id);
+        return Response.noContent().build();
+    }
+
+    /** Creates the default items (sessions, memory, settings) that do not exist yet; returns all three. */
+    @POST
+    @Path("defaults")
+    @RolesAllowed(Roles.WRITE)
+    public List<SyncItemView> defaults() {
+        return items.createDefaults().stream().map(SyncItemView::of).toList();
+    }
+}
