@@ -35,6 +35,7 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 public final class ArchiveWriter {
 
     private static final int BUFFER = 64 * 1024;
+    private static final long PROGRESS_EVERY_MASK = 4L * 1024 * 1024 - 1;
     private final List<SourceItem> items;
     private final Filter filter;
 
@@ -131,6 +132,9 @@ public final class ArchiveWriter {
                                 digest.update(buffer, 0, n);
                                 copied += n;
                                 done[1] += n;
+                                if ((copied & PROGRESS_EVERY_MASK) == 0) {
+                                    progress.update(done[0], done[1]); // a big file still shows progress
+                                }
                             }
                         }
                         tar.closeArchiveEntry();

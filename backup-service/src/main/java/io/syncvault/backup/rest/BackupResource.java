@@ -1,0 +1,163 @@
+package io.syncvault.backup.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import io.syncvault.backup.Backup;
+import io.syncvault.backup.ProblemException;
+import io.syncvault.backup.security.Roles;
+import io.syncvault.backup.service.BackupService;
+import io.syncvault.backup.service.CatalogService;
+import io.syncvault.backup.service.RestoreService;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.transaction.Transactional;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Backups: start one, list, read (manifest + progress), delete, restore, verify; the catalog. */
+@Path("/v1/backups")
+public class BackupResource {
+
+    private final BackupService backups;
+    private final RestoreService restores;
+    private final CatalogService catalog;
+    private final ObjectMapper json;
+
+    public BackupResource(BackupService backups, RestoreService restores, CatalogService catalog, ObjectMapper json) {
+        this.backups = backups;
+        this.restores = restores;
+        this.catalog = catalog;
+        this.json = json;
+    }
+
+    /** Which definition to back up now. */
+    public record StartRequest(@NotNull UUID definitionId) {
+    }
+
+    /** Where to restore, what, and whether existing files are replaced. */
+    public record RestoreRequest(@NotBlank String targetPath, List<@NotBlank String> paths, Boolean overwrite) {
+    }
+
+    /** How much to verify: all parts and files (100, the default) or a random sample of parts. */
+    public record VerifyRequest(@Min(1) @Max(100) Integer samplePercent) {
+    }
+
+    /** Progress of a running backup (also the final counts of a finished one). */
+    public record Progress(long filesDone, long filesTotal, long bytesDone, long bytesTotal, int partsDone) {
+    }
+
+    /** A backup in the catalog; the manifest is included when one backup is read. */
+    public record BackupView(String id, UUID definitionId, String definitionName, String store, Backup.Status status,
+            Instant createdAt, Instant completedAt, Progress progress, long storedBytes, String error, JsonNode manifest) {
+    }
+
+    /** One page of backups, newest first. */
+    public record BackupPage(List<BackupView> items, int page, int size, long total) {
+    }
+
+    @POST
+    @RolesAllowed(Roles.WRITE)
+    public Response start(@Valid @NotNull StartRequest request) {
+        String id = backups.start(request.definitionId(), "api");
+        return Response.accepted(Map.of("id", id, "status", Backup.Status.RUNNING))
+                .location(URI.create("/v1/backups/" + id)).build();
+    }
+
+    /** Existing (completed) backups, newest first; {@code status} shows running or failed runs instead. */
+    @GET
+    @RolesAllowed(Roles.READ)
+    @Transactional
+    public BackupPage list(@QueryParam("definitionId") UUID definitionId, @QueryParam("status") Backup.Status status,
+            @QueryParam("page") @DefaultValue("0") @Min(0) int page,
+            @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
+        Backup.Status wanted = status == null ? Backup.Status.COMPLETED : status;
+        var query = definitionId == null
+                ? Backup.<Backup>find("status", Sort.descending("createdAt"), wanted)
+                : Backup.<Backup>find("status = ?1 and definitionId = ?2", Sort.descending("createdAt"), wanted, definitionId);
+        List<BackupView> items = query.page(Page.of(page, size)).list().stream().map(b -> view(b, false)).toList();
+        return new BackupPage(items, page, size, query.count());
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed(Roles.READ)
+    @Transactional
+    public BackupView get(@PathParam("id") String id) {
+        Backup b = Backup.findById(id);
+        if (b == null) {
+            throw ProblemException.notFound("no backup " + id);
+        }
+        return view(b, true);
+    }
+
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Roles.WRITE)
+    public Response delete(@PathParam("id") String id) {
+        backups.delete(id);
+        return Response.noContent().build();
+    }
+
+    /** Restores into a folder under the configured roots; answers when done. */
+    @POST
+    @Path("{id}/restore")
+    @RolesAllowed(Roles.WRITE)
+    public RestoreService.RestoreReport restore(@PathParam("id") String id, @Valid @NotNull RestoreRequest request) {
+        return restores.restore(id, request.targetPath(), request.paths(), Boolean.TRUE.equals(request.overwrite()));
+    }
+
+    @POST
+    @Path("{id}/verify")
+    @RolesAllowed(Roles.READ)
+    public RestoreService.VerifyReport verify(@PathParam("id") String id, @Valid VerifyRequest request) {
+        return restores.verify(id, request == null ? null : request.samplePercent());
+    }
+
+    /** Rebuilds the catalog from the manifests in every store. */
+    @POST
+    @Path("catalog/rebuild")
+    @RolesAllowed(Roles.ADMIN)
+    public CatalogService.RebuildReport rebuild() {
+        return catalog.rebuild();
+    }
+
+    /** Removes parts that runs which died left behind (folders without a manifest) in a store. */
+    @POST
+    @Path("cleanup")
+    @RolesAllowed(Roles.ADMIN)
+    public Map<String, Object> cleanup(@QueryParam("store") @DefaultValue("default") String store) {
+        return Map.of("store", store, "removed", backups.cleanupOrphans(store));
+    }
+
+    private BackupView view(Backup b, boolean withManifest) {
+        JsonNode manifest = null;
+        if (withManifest && b.manifest != null) {
+            try {
+                manifest = json.readTree(b.manifest);
+            } catch (IOException e) {
+                throw new IllegalStateException("catalog row " + b.id + " holds an unreadable manifest", e);
+            }
+        }
+        return new BackupView(b.id, b.definitionId, b.definitionName, b.store, b.status, b.createdAt, b.completedAt,
+                new Progress(b.filesDone, b.filesTotal, b.bytesDone, b.bytesTotal, b.partsDone), b.storedBytes, b.error,
+                manifest);
+    }
+}

@@ -1,0 +1,341 @@
+package io.syncvault.backup.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.syncvault.backup.Backup;
+import io.syncvault.backup.BackupDefinition;
+import io.syncvault.backup.BackupManifest;
+import io.syncvault.backup.Compression;
+import io.syncvault.backup.ProblemException;
+import io.syncvault.backup.RetentionPolicy;
+import io.syncvault.backup.archive.ArchiveWriter;
+import io.syncvault.backup.archive.BackupStreams;
+import io.syncvault.backup.archive.PartSink;
+import io.syncvault.backup.client.GatewayTypes.StoreInfo;
+import io.syncvault.backup.client.StorageGatewayClient;
+import io.syncvault.backup.config.BackupConfig;
+import io.syncvault.backup.events.BackupEvents;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Creates backups: one stream from the items through tar, compression and the part splitter
+ * to the gateway, the manifest written last, then retention and orphan cleanup. Also deletes
+ * backups (manifest first) and applies retention on demand. Runs happen on this service's own
+ * bounded pool; their progress is kept in the catalog row (also the run's heartbeat) and
+ * published at most once per {@code progress-interval}.
+ */
+@ApplicationScoped
+public class BackupService {
+
+    private static final Logger LOG = Logger.getLogger(BackupService.class);
+    private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final StorageGatewayClient gateway;
+    private final BackupStore store;
+    private final BackupEvents events;
+    private final BackupConfig config;
+    private final ObjectMapper json;
+    private final ItemResolver resolver;
+    private final ExecutorService runs;
+
+    public BackupService(StorageGatewayClient gateway, BackupStore store, BackupEvents events, BackupConfig config,
+            ObjectMapper json) {
+        this.gateway = gateway;
+        this.store = store;
+        this.events = events;
+        this.config = config;
+        this.json = json;
+        this.resolver = new ItemResolver(config.roots());
+        this.runs = Executors.newFixedThreadPool(Math.max(1, config.concurrentRuns()), r -> {
+            Thread t = new Thread(r, "backup-run");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    void shutdown(@Observes ShutdownEvent e) {
+        runs.shutdownNow();
+    }
+
+    public ItemResolver resolver() {
+        return resolver;
+    }
+
+    /** What a run needs of its definition, read once when it starts. */
+    record Plan(UUID definitionId, String definitionName, String store, List<String> items, List<String> include,
+            List<String> exclude, Compression compression, long partSize) {
+    }
+
+    /** Starts a backup of the definition in the background; returns its id (202). */
+    public String start(UUID definitionId, String trigger) {
+        String id = newId(Instant.now());
+        Plan plan = QuarkusTransaction.requiringNew().call(() -> {
+            BackupDefinition d = BackupDefinition.findById(definitionId);
+            if (d == null) {
+                throw ProblemException.notFound("no backup definition " + definitionId);
+            }
+            Backup running = Backup.find("definitionId = ?1 and status = ?2 and heartbeatAt > ?3", definitionId,
+                    Backup.Status.RUNNING, Instant.now().minus(config.orphanGrace())).firstResult();
+            if (running != null) {
+                throw ProblemException.conflict("a backup of '" + d.name + "' is already running: " + running.id)
+                        .with("backupId", running.id);
+            }
+            Backup b = new Backup();
+            b.id = id;
+            b.definitionId = d.id;
+            b.definitionName = d.name;
+            b.store = d.store;
+            b.status = Backup.Status.RUNNING;
+            b.createdAt = Instant.now();
+            b.heartbeatAt = b.createdAt;
+            b.persist();
+            events.publish(BackupEvents.BACKUP_STARTED, id, Map.of("definitionId", d.id.toString(),
+                    "definitionName", d.name, "store", d.store, "trigger", trigger));
+            return new Plan(d.id, d.name, d.store, List.copyOf(d.items), List.copyOf(d.include),
+                    List.copyOf(d.exclude), d.compression, d.partSize);
+        });
+        runs.submit(() -> run(id, plan));
+        return id;
+    }
+
+    static String newId(Instant now) {
+        return ID_DATE.format(now) + "-" + UUID.randomUUID();
+    }
+
+    void run(String id, Plan plan) {
+        Instant created = Instant.now();
+        ProgressThrottle throttle = new ProgressThrottle(config.progressInterval());
+        AtomicInteger partsDone = new AtomicInteger();
+        try {
+            StoreInfo target = gateway.store(plan.store());
+            List<String> missing = new ArrayList<>();
+            List<ArchiveWriter.SourceItem> sources = resolver.sources(plan.items(), missing);
+            if (!missing.isEmpty()) {
+                LOG.warnf("backup %s: items not found, skipped: %s", id, missing);
+            }
+            ArchiveWriter writer = new ArchiveWriter(sources, plan.include(), plan.exclude());
+            ArchiveWriter.Scan scan = writer.scan();
+            QuarkusTransaction.requiringNew().run(() -> {
+                Backup b = Backup.findById(id);
+                b.filesTotal = scan.files();
+                b.bytesTotal = scan.bytes();
+                b.heartbeatAt = Instant.now();
+            });
+            PartSink gatewaySink = gateway.partSink(plan.store(), i -> BackupManifest.partKey(id, i));
+            PartSink counting = index -> {
+                PartSink.PartOutput out = gatewaySink.open(index);
+                return new PartSink.PartOutput() {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        out.write(b, off, len);
+                    }
+
+                    @Override
+                    public void finish(long size, String sha256) throws IOException {
+                        out.finish(size, sha256);
+                        partsDone.incrementAndGet();
+                    }
+
+                    @Override
+                    public void abort() {
+                        out.abort();
+                    }
+                };
+            };
+            BackupStreams.Written written = BackupStreams.backup(writer, plan.compression(), plan.partSize(), counting,
+                    i -> BackupManifest.partKey(id, i), (files, bytes) -> {
+                        if (throttle.due()) {
+                            progress(id, files, bytes, scan, partsDone.get());
+                        }
+                    }, () -> Thread.currentThread().isInterrupted());
+            long fileCount = written.files().stream().filter(f -> f.type() == BackupManifest.EntryType.FILE).count();
+            long dirCount = written.files().stream().filter(f -> f.type() == BackupManifest.EntryType.DIRECTORY).count();
+            long bytes = written.files().stream().mapToLong(BackupManifest.FileEntry::size).sum();
+            BackupManifest manifest = new BackupManifest(BackupManifest.FORMAT_VERSION, id,
+                    plan.definitionId().toString(), plan.definitionName(), plan.store(), created, Instant.now(), host(),
+                    plan.items(), plan.compression(), target.encryption(), plan.partSize(),
+                    new BackupManifest.Totals(fileCount, dirCount, bytes, written.storedBytes(), written.parts().size()),
+                    written.parts(), written.files());
+            byte[] manifestBytes = json.writeValueAsBytes(manifest);
+            // the manifest goes last: from this moment the backup exists
+            gateway.createSmall(plan.store(), BackupManifest.manifestKey(id), manifestBytes, sha256(manifestBytes));
+            String manifestJson = new String(manifestBytes, java.nio.charset.StandardCharsets.UTF_8);
+            QuarkusTransaction.requiringNew().run(() -> {
+                Backup b = Backup.findById(id);
+                b.status = Backup.Status.COMPLETED;
+                b.completedAt = manifest.completed();
+                b.heartbeatAt = Instant.now();
+                b.filesDone = fileCount;
+                b.bytesDone = bytes;
+                b.partsDone = written.parts().size();
+                b.storedBytes = written.storedBytes();
+                b.manifest = manifestJson;
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("definitionId", plan.definitionId().toString());
+                data.put("store", plan.store());
+                data.put("files", fileCount);
+                data.put("bytes", bytes);
+                data.put("storedBytes", written.storedBytes());
+                data.put("parts", written.parts().size());
+                data.put("encrypted", target.encryption());
+                data.put("skippedItems", missing);
+                events.publish(BackupEvents.BACKUP_CREATED, id, data);
+            });
+            LOG.infof("backup %s created: %d files, %d bytes in %d parts", id, fileCount, bytes, written.parts().size());
+        } catch (Exception e) {
+            String reason = e instanceof ProblemException || e instanceof IOException || e instanceof RuntimeException
+                    ? e.getMessage() : e.toString();
+            LOG.warnf(e, "backup %s failed", id);
+            QuarkusTransaction.requiringNew().run(() -> {
+                Backup b = Backup.findById(id);
+                if (b != null) {
+                    b.status = Backup.Status.FAILED;
+                    b.error = reason;
+                    b.heartbeatAt = Instant.now();
+                }
+                events.publish(BackupEvents.BACKUP_FAILED, id, Map.of("definitionId", plan.definitionId().toString(),
+                        "error", String.valueOf(reason)));
+            });
+            try {
+                store.deleteAll(plan.store(), id);
+            } catch (RuntimeException cleanup) {
+                LOG.warnf("parts of failed backup %s stay as orphans until the next cleanup: %s", id,
+                        cleanup.getMessage());
+            }
+            return;
+        }
+        try {
+            applyRetention(plan.definitionId(), false);
+        } catch (RuntimeException e) {
+            LOG.warnf("retention after backup %s failed: %s", id, e.getMessage());
+        }
+        try {
+            cleanupOrphans(plan.store());
+        } catch (RuntimeException e) {
+            LOG.warnf("orphan cleanup after backup %s failed: %s", id, e.getMessage());
+        }
+    }
+
+    private void progress(String id, long files, long bytes, ArchiveWriter.Scan scan, int parts) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Backup b = Backup.findById(id);
+            b.filesDone = files;
+            b.bytesDone = bytes;
+            b.partsDone = parts;
+            b.heartbeatAt = Instant.now();
+            events.publish(BackupEvents.BACKUP_PROGRESS, id, Map.of("filesDone", files, "filesTotal", scan.files(),
+                    "bytesDone", bytes, "bytesTotal", scan.bytes(), "partsDone", parts));
+        });
+    }
+
+    /** Deletes a backup: its manifest first (it disappears at once), then the catalog row, then its parts. */
+    public void delete(String id) {
+        Backup b = QuarkusTransaction.requiringNew().call(() -> Backup.<Backup>findById(id));
+        if (b == null || b.status == Backup.Status.FAILED) {
+            throw ProblemException.notFound("no backup " + id);
+        }
+        if (b.status == Backup.Status.RUNNING) {
+            throw ProblemException.conflict("backup " + id + " is still running");
+        }
+        store.deleteManifest(b.store, id);
+        QuarkusTransaction.requiringNew().run(() -> {
+            Backup.deleteById(id);
+            events.publish(BackupEvents.BACKUP_DELETED, id, Map.of("store", b.store,
+                    "definitionId", String.valueOf(b.definitionId)));
+        });
+        try {
+            store.deleteAll(b.store, id);
+        } catch (RuntimeException e) {
+            LOG.warnf("parts of deleted backup %s stay as orphans until the next cleanup: %s", id, e.getMessage());
+        }
+    }
+
+    /** Applies (or with {@code dryRun} only computes) the definition's retention over its completed backups. */
+    public RetentionPolicy.Selection applyRetention(UUID definitionId, boolean dryRun) {
+        record Loaded(RetentionPolicy policy, List<RetentionPolicy.Candidate> candidates) {
+        }
+        Loaded loaded = QuarkusTransaction.requiringNew().call(() -> {
+            BackupDefinition d = BackupDefinition.findById(definitionId);
+            if (d == null) {
+                throw ProblemException.notFound("no backup definition " + definitionId);
+            }
+            List<Backup> done = Backup.list("definitionId = ?1 and status = ?2", definitionId, Backup.Status.COMPLETED);
+            return new Loaded(d.retention(), done.stream()
+                    .map(b -> new RetentionPolicy.Candidate(b.id, b.createdAt)).toList());
+        });
+        RetentionPolicy.Selection selection = loaded.policy().select(loaded.candidates());
+        if (!dryRun) {
+            for (RetentionPolicy.Candidate c : selection.delete()) {
+                delete(c.id());
+            }
+        }
+        return selection;
+    }
+
+    /**
+     * Removes what runs that died left in a store: backup folders without a manifest whose run is
+     * not alive (no RUNNING row with a fresh heartbeat). Also marks such dead runs FAILED.
+     */
+    public List<String> cleanupOrphans(String storeName) {
+        Instant fresh = Instant.now().minus(config.orphanGrace());
+        QuarkusTransaction.requiringNew().run(() -> Backup.update(
+                "status = ?1, error = ?2 where status = ?3 and heartbeatAt < ?4", Backup.Status.FAILED,
+                "the run stopped (process ended) before the manifest was written", Backup.Status.RUNNING, fresh));
+        List<String> removed = new ArrayList<>();
+        for (String id : store.backupIds(storeName)) {
+            boolean alive = QuarkusTransaction.requiringNew().call(() -> Backup.count(
+                    "id = ?1 and status = ?2 and heartbeatAt >= ?3", id, Backup.Status.RUNNING, fresh) > 0);
+            if (!alive && !store.hasManifest(storeName, id)) {
+                int n = store.deleteAll(storeName, id);
+                LOG.infof("removed %d orphan objects of backup %s in store %s", n, id, storeName);
+                removed.add(id);
+            }
+        }
+        return removed;
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
