@@ -4,6 +4,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.state.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.persistence.EntityManager;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,11 +46,17 @@ public class OutboxRelay {
     private final Duration keepSent;
     private final ReentrantLock relaying = new ReentrantLock();
     private final AtomicBoolean more = new AtomicBoolean();
+    private final Event<EventsAcknowledged> acknowledged;
+
+    /** Fired inside the relay's transaction with the ids of events the broker has just acknowledged. */
+    public record EventsAcknowledged(List<UUID> ids) {
+    }
 
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
-            ManagedExecutor executor, EventsConfig config) {
+            ManagedExecutor executor, EventsConfig config, Event<EventsAcknowledged> acknowledged) {
         this.em = em;
+        this.acknowledged = acknowledged;
         this.emitter = emitter;
         this.executor = executor;
         this.source = URI.create(config.source());
@@ -101,15 +109,20 @@ public class OutboxRelay {
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
             Instant now = Instant.now();
             int sent = 0;
+            List<UUID> ackedIds = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 try {
                     acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                     batch.get(i).sentAt = now;
+                    ackedIds.add(batch.get(i).id);
                     sent++;
                 } catch (Exception failure) {
                     LOG.warnf("event %s not acknowledged yet (%s); it stays in the outbox", batch.get(i).id,
                             failure.getMessage());
                 }
+            }
+            if (!ackedIds.isEmpty()) {
+                acknowledged.fire(new EventsAcknowledged(ackedIds));
             }
             return sent;
         });

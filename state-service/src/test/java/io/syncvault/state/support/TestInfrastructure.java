@@ -11,7 +11,13 @@ import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Prepares what every test of this service needs: checks that the real Kafka broker and
@@ -31,6 +37,13 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         require("PostgreSQL", config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
                 "deploy/local/infra start postgres");
         config.putAll(jwtKeys());
+        // a node id and a changes topic of this run's own: records of earlier runs and of other
+        // tests' nodes stay out of the way, and a test can play "another node" on the topic
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "state.changes.test-" + run;
+        createCompactedTopic(kafka, topic);
+        config.put("syncvault.state.node-id", "test-node-" + run);
+        config.put("syncvault.state.changes-topic", topic);
         return config;
     }
 
@@ -39,7 +52,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
     }
 
     /** Settings from the environment, else from deploy/local/run/env. */
-    static Map<String, String> localEnv() {
+    public static Map<String, String> localEnv() {
         Map<String, String> env = new HashMap<>();
         if (Files.exists(ENV_FILE)) {
             try {
@@ -61,7 +74,17 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         return env;
     }
 
-    static void require(String what, String hostPort, String script) {
+    /** Creates a compacted topic like state.changes (the replication topic's shape). */
+    public static void createCompactedTopic(String bootstrap, String topic) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static void require(String what, String hostPort, String script) {
         String[] hp = hostPort.split(",")[0].split(":");
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2000);

@@ -1,0 +1,407 @@
+package io.syncvault.state.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.syncvault.state.ConflictStrategy;
+import io.syncvault.state.NamespaceEntity;
+import io.syncvault.state.PendingOperation;
+import io.syncvault.state.ProblemException;
+import io.syncvault.state.ReconciliationResult;
+import io.syncvault.state.StateConflict;
+import io.syncvault.state.SyncState;
+import io.syncvault.state.VectorClock;
+import io.syncvault.state.config.StateConfig;
+import io.syncvault.state.events.Outbox;
+import io.syncvault.state.events.OutboxRelay;
+import io.syncvault.state.events.StateEvents;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * States of a namespace on this node: local writes (each increments this node's clock entry,
+ * records a pending operation and publishes through the outbox), reconciliation of remote
+ * versions (from a client, an import or another node), and manual conflict resolution.
+ */
+@ApplicationScoped
+public class StateService {
+
+    private static final Logger LOG = Logger.getLogger(StateService.class);
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
+    public static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}");
+    /** Ids kept in a result's lists; beyond that only counts (an import may be millions of states). */
+    static final int LISTED = 1000;
+
+    /** Where remote versions come from: decides what this node re-publishes. */
+    public enum Source {
+        /** A client's reconcile or import: every stored change goes out to the other nodes. */
+        CLIENT,
+        /** Another node's record on state.changes: only results that differ from it go out again. */
+        REPLICA
+    }
+
+    /** Manual resolution choices. */
+    public enum Resolution {
+        LOCAL, REMOTE, CUSTOM
+    }
+
+    private final StateStore store;
+    private final Outbox outbox;
+    private final StateEvents events;
+    private final StateConfig config;
+    private final String node;
+
+    public StateService(StateStore store, Outbox outbox, StateEvents events, StateConfig config) {
+        this.store = store;
+        this.outbox = outbox;
+        this.events = events;
+        this.config = config;
+        this.node = config.nodeId();
+    }
+
+    public String nodeId() {
+        return node;
+    }
+
+    /** Now, at the precision PostgreSQL keeps, so a time read back equals the time written. */
+    public static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    // ---------------------------------------------------------------- local writes
+
+    @Transactional
+    public SyncState create(String ns, String id, JsonNode data) {
+        namespace(ns);
+        if (id != null && !ID.matcher(id).matches()) {
+            throw ProblemException.badRequest("state id must match " + ID.pattern());
+        }
+        String stateId = id == null ? UUID.randomUUID().toString() : id;
+        StateStore.Stored previous = store.find(ns, stateId, true).orElse(null);
+        if (previous != null && !previous.state().deleted()) {
+            throw ProblemException.conflict("state " + stateId + " already exists").with("current", previous.state());
+        }
+        // re-creating a deleted state continues its clock, so the tombstone stays behind it
+        return write(ns, stateId, previous, data, false);
+    }
+
+    @Transactional
+    public SyncState update(String ns, String id, JsonNode data, long ifMatch) {
+        namespace(ns);
+        StateStore.Stored current = live(ns, id, ifMatch);
+        return write(ns, id, current, data, false);
+    }
+
+    @Transactional
+    public SyncState delete(String ns, String id, long ifMatch) {
+        namespace(ns);
+        StateStore.Stored current = live(ns, id, ifMatch);
+        return write(ns, id, current, null, true);
+    }
+
+    private StateStore.Stored live(String ns, String id, long ifMatch) {
+        StateStore.Stored current = store.find(ns, id, true).filter(s -> !s.state().deleted())
+                .orElseThrow(() -> ProblemException.notFound("no state " + id + " in namespace " + ns));
+        if (current.state().version() != ifMatch) {
+            throw ProblemException.conflict("state " + id + " is at version " + current.state().version()
+                    + ", not " + ifMatch).with("current", current.state());
+        }
+        return current;
+    }
+
+    private SyncState write(String ns, String id, StateStore.Stored previous, JsonNode data, boolean delete) {
+        Instant now = now();
+        SyncState before = previous == null ? null : previous.state();
+        VectorClock clock = (before == null ? VectorClock.empty() : before.clock()).increment(node, now)
+                .prune(config.clockMaxEntries(), config.clockPruneMinAge(), Set.of(node), now);
+        JsonNode stored = delete ? null : data;
+        SyncState state = new SyncState(ns, id, stored, clock, node, before == null ? 1 : before.version() + 1,
+                before == null || before.deleted() ? now : before.createdAt(), now, CanonicalJson.checksum(stored),
+                delete);
+        // a new state's first version is the common root every node will share; later local
+        // writes keep the base, which moves only when a version is known to be shared
+        SyncState base = previous == null ? state : previous.base();
+        Changes changes = new Changes();
+        changes.store(state, base, before == null || before.deleted(), "local", true);
+        changes.flush(ns);
+        return state;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public void requireNamespace(String ns) {
+        namespace(ns);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public SyncState get(String ns, String id) {
+        namespace(ns);
+        return store.find(ns, id, false).map(StateStore.Stored::state)
+                .orElseThrow(() -> ProblemException.notFound("no state " + id + " in namespace " + ns));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SyncState> page(String ns, String afterId, int limit, boolean includeDeleted) {
+        namespace(ns);
+        return store.page(ns, afterId, limit, includeDeleted);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<PendingOperation> pending(String ns, int limit) {
+        namespace(ns);
+        return store.pending(ns, limit);
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<StateConflict> conflicts(String ns, Boolean open, int offset, int limit) {
+        namespace(ns);
+        return store.conflicts(ns, open, offset, limit);
+    }
+
+    // ---------------------------------------------------------------- reconciliation
+
+    /**
+     * Applies remote versions. The batch commits as one transaction; if that fails, each state
+     * is retried in its own transaction so one bad state does not hold back the rest. Applying
+     * the same batch again changes nothing.
+     */
+    public ReconciliationResult reconcile(String ns, List<SyncState> remotes, Source source) {
+        List<SyncState> clean = remotes.stream().map(r -> sanitize(ns, r)).toList();
+        try {
+            return QuarkusTransaction.requiringNew().call(() -> applyBatch(ns, clean, source));
+        } catch (ProblemException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf("batch of %d states in %s failed (%s); applying them one by one", clean.size(), ns, e.getMessage());
+            ReconciliationResult total = empty();
+            for (SyncState one : clean) {
+                total = add(total, QuarkusTransaction.requiringNew().call(() -> applyBatch(ns, List.of(one), source)));
+            }
+            return total;
+        }
+    }
+
+    /** Applies one record from another node, inside the caller's transaction (with its dedupe row). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public ReconciliationResult applyReplicated(SyncState remote) {
+        return applyBatch(remote.namespace(), List.of(sanitize(remote.namespace(), remote)), Source.REPLICA);
+    }
+
+    private ReconciliationResult applyBatch(String ns, List<SyncState> remotes, Source source) {
+        ConflictStrategy strategy = source == Source.REPLICA ? namespaceOrDefault(ns) : namespace(ns).conflictStrategy;
+        Set<String> ids = new LinkedHashSet<>();
+        remotes.forEach(r -> ids.add(r.id()));
+        Map<String, StateStore.Stored> current = new LinkedHashMap<>(store.findAll(ns, ids));
+        Set<String> withOpenConflicts = new HashSet<>(store.statesWithOpenConflicts(ns, ids));
+        Instant now = now();
+        Changes changes = new Changes();
+        List<String> applied = new ArrayList<>();
+        List<String> unchanged = new ArrayList<>();
+        List<StateConflict> conflicts = new ArrayList<>();
+        for (SyncState remote : remotes) {
+            StateStore.Stored local = current.get(remote.id());
+            Reconciler.Decision d = Reconciler.decide(local == null ? null : local.state(),
+                    local == null ? null : local.base(), remote, strategy, now);
+            if (d.conflict() != null) {
+                conflicts.add(d.conflict());
+                if (store.insertConflict(d.conflict())) {
+                    changes.events.add(events.conflictDetected(d.conflict()));
+                    if (!d.conflict().open()) {
+                        changes.events.add(events.conflictResolved(d.conflict(), d.conflict().resolution()));
+                    } else {
+                        withOpenConflicts.add(remote.id());
+                    }
+                }
+            }
+            SyncState result = d.result();
+            if (result == null) {
+                if (d.outcome() == Reconciler.Outcome.UNCHANGED) {
+                    unchanged.add(remote.id());
+                }
+                continue;
+            }
+            boolean sameAsRemote = result.clock().compare(remote.clock()) == io.syncvault.state.Causality.EQUAL
+                    && result.sameContent(remote);
+            boolean publish = source == Source.CLIENT || !sameAsRemote;
+            changes.store(result, result, local == null || local.state().deleted(), source.name().toLowerCase(),
+                    publish);
+            current.put(result.id(), new StateStore.Stored(result, result));
+            applied.add(result.id());
+            if (withOpenConflicts.contains(result.id())) {
+                changes.supersedeConflicts(result, now);
+            }
+        }
+        changes.flush(ns);
+        return new ReconciliationResult(head(applied), head(unchanged), conflicts.size() > LISTED
+                ? conflicts.subList(0, LISTED) : conflicts, applied.size(), unchanged.size(), conflicts.size(),
+                store.countPending(ns));
+    }
+
+    /** Checks and normalizes a version received from outside this node. */
+    public static SyncState sanitize(String ns, SyncState r) {
+        if (r == null) {
+            throw ProblemException.badRequest("a state is null");
+        }
+        if (r.id() == null || !ID.matcher(r.id()).matches()) {
+            throw ProblemException.badRequest("state id must match " + ID.pattern());
+        }
+        if (r.namespace() != null && !r.namespace().equals(ns)) {
+            throw ProblemException.badRequest("state " + r.id() + " belongs to namespace " + r.namespace());
+        }
+        if (r.clock() == null || r.clock().entries().isEmpty()) {
+            throw ProblemException.badRequest("state " + r.id() + " has no vector clock");
+        }
+        if (r.lastWriter() == null || r.lastWriter().isBlank()) {
+            throw ProblemException.badRequest("state " + r.id() + " has no lastWriter");
+        }
+        if (r.updatedAt() == null) {
+            throw ProblemException.badRequest("state " + r.id() + " has no updatedAt");
+        }
+        JsonNode data = r.deleted() ? null : r.data();
+        if (!r.deleted() && (data == null || data.isNull())) {
+            throw ProblemException.badRequest("state " + r.id() + " has no data and is not deleted");
+        }
+        Instant updated = r.updatedAt().truncatedTo(ChronoUnit.MICROS);
+        Instant created = r.createdAt() == null ? updated : r.createdAt().truncatedTo(ChronoUnit.MICROS);
+        return new SyncState(ns, r.id(), data, r.clock(), r.lastWriter(), 0, created, updated,
+                CanonicalJson.checksum(data), r.deleted());
+    }
+
+    // ---------------------------------------------------------------- manual resolution
+
+    @Transactional
+    public SyncState resolve(String ns, UUID conflictId, Resolution resolution, JsonNode data) {
+        namespace(ns);
+        StateConflict c = store.conflict(ns, conflictId, true)
+                .orElseThrow(() -> ProblemException.notFound("no conflict " + conflictId + " in namespace " + ns));
+        if (!c.open()) {
+            throw ProblemException.conflict("conflict " + conflictId + " was already resolved (" + c.resolution() + ")");
+        }
+        if (resolution == Resolution.CUSTOM && (data == null || data.isNull())) {
+            throw ProblemException.badRequest("resolution CUSTOM needs data");
+        }
+        StateStore.Stored current = store.find(ns, c.stateId(), true).orElseThrow();
+        SyncState chosen = switch (resolution) {
+            case LOCAL -> c.local();
+            case REMOTE -> c.remote();
+            case CUSTOM -> null;
+        };
+        JsonNode newData = chosen == null ? data : chosen.data();
+        boolean deleted = chosen != null && chosen.deleted();
+        Instant now = now();
+        // a person's decision is a new write: it descends from both versions and from this node's
+        VectorClock clock = current.state().clock().merge(c.local().clock()).merge(c.remote().clock())
+                .increment(node, now).prune(config.clockMaxEntries(), config.clockPruneMinAge(), Set.of(node), now);
+        SyncState state = new SyncState(ns, c.stateId(), deleted ? null : newData, clock, node,
+                current.state().version() + 1, current.state().createdAt(), now,
+                CanonicalJson.checksum(deleted ? null : newData), deleted);
+        Changes changes = new Changes();
+        changes.store(state, state, false, "resolution", true);
+        store.resolveConflict(c.id(), resolution.name(), now, state.data());
+        changes.events.add(events.conflictResolved(c, resolution.name()));
+        changes.supersedeConflicts(state, now);
+        changes.flush(ns);
+        return state;
+    }
+
+    // ---------------------------------------------------------------- acknowledgements
+
+    void acknowledged(@Observes OutboxRelay.EventsAcknowledged acked) {
+        store.acknowledge(acked.ids(), now());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    NamespaceEntity namespace(String ns) {
+        NamespaceEntity entity = NamespaceEntity.findById(ns);
+        if (entity == null) {
+            throw ProblemException.notFound("no namespace " + ns);
+        }
+        return entity;
+    }
+
+    /** A replicated state may arrive before its namespace is configured here: create it with the default. */
+    private ConflictStrategy namespaceOrDefault(String ns) {
+        NamespaceEntity entity = NamespaceEntity.findById(ns);
+        if (entity != null) {
+            return entity.conflictStrategy;
+        }
+        store.createNamespaceIfAbsent(ns, ConflictStrategy.valueOf(config.defaultStrategy()), now());
+        return NamespaceEntity.<NamespaceEntity>findById(ns).conflictStrategy;
+    }
+
+    private static List<String> head(List<String> ids) {
+        return ids.size() > LISTED ? List.copyOf(ids.subList(0, LISTED)) : ids;
+    }
+
+    static ReconciliationResult empty() {
+        return new ReconciliationResult(List.of(), List.of(), List.of(), 0, 0, 0, 0);
+    }
+
+    static ReconciliationResult add(ReconciliationResult a, ReconciliationResult b) {
+        List<String> applied = new ArrayList<>(a.applied());
+        applied.addAll(b.applied());
+        List<String> unchanged = new ArrayList<>(a.unchanged());
+        unchanged.addAll(b.unchanged());
+        List<StateConflict> conflicts = new ArrayList<>(a.conflicts());
+        conflicts.addAll(b.conflicts());
+        return new ReconciliationResult(head(applied), head(unchanged),
+                conflicts.size() > LISTED ? conflicts.subList(0, LISTED) : conflicts,
+                a.appliedCount() + b.appliedCount(), a.unchangedCount() + b.unchangedCount(),
+                a.conflictCount() + b.conflictCount(), b.pendingOperations());
+    }
+
+    /** The writes, events and pending operations of one transaction, flushed as batches. */
+    private final class Changes {
+        final Map<String, StateStore.Write> writes = new LinkedHashMap<>();
+        final List<Outbox.NewEvent> events = new ArrayList<>();
+        final List<SyncState> published = new ArrayList<>();
+
+        void store(SyncState state, SyncState base, boolean created, String cause, boolean publish) {
+            writes.put(state.id(), new StateStore.Write(state, base));
+            events.add(StateService.this.events.stored(state, created, cause));
+            if (publish) {
+                published.add(state);
+            }
+        }
+
+        /** Open conflicts of this state whose both versions the new state descends from are over. */
+        void supersedeConflicts(SyncState state, Instant now) {
+            for (StateConflict open : store.openConflicts(state.namespace(), state.id())) {
+                if (state.clock().descends(open.local().clock()) && state.clock().descends(open.remote().clock())) {
+                    store.resolveConflict(open.id(), "SUPERSEDED", now, state.data());
+                    events.add(StateService.this.events.conflictResolved(open, "SUPERSEDED"));
+                }
+            }
+        }
+
+        void flush(String ns) {
+            store.upsertAll(new ArrayList<>(writes.values()));
+            List<Outbox.NewEvent> all = new ArrayList<>(events);
+            published.forEach(s -> all.add(StateService.this.events.changed(s)));
+            List<UUID> ids = outbox.addAll(all);
+            List<PendingOperation> ops = new ArrayList<>(published.size());
+            Instant now = now();
+            for (int i = 0; i < published.size(); i++) {
+                SyncState s = published.get(i);
+                UUID eventId = ids.get(events.size() + i);
+                ops.add(new PendingOperation(UUID.randomUUID(), ns, s.id(), s.deleted() ? "DELETE" : "UPSERT",
+                        s.clock(), eventId, now, null));
+            }
+            store.insertPending(ops);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package io.syncvault.state.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.state.ConflictStrategy;
+import io.syncvault.state.PendingOperation;
+import io.syncvault.state.StateConflict;
+import io.syncvault.state.SyncState;
+import io.syncvault.state.VectorClock;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * The state, pending-operation and conflict tables, through plain JDBC so that a reconcile of
+ * thousands of states is a handful of batched statements. Callers hold the transaction
+ * (the JTA transaction's connection is shared with Hibernate).
+ */
+@ApplicationScoped
+public class StateStore {
+
+    /** A stored state with the last version known to be shared with the other nodes (MERGE base). */
+    public record Stored(SyncState state, SyncState base) {
+    }
+
+    /** A state write: the new current version and the base to keep with it. */
+    public record Write(SyncState state, SyncState base) {
+    }
+
+    private static final String COLUMNS =
+            "namespace, id, data, clock, last_writer, version, created_at, updated_at, checksum, deleted, base_clock, base_data";
+
+    private final DataSource db;
+    private final ObjectMapper json;
+
+    public StateStore(DataSource db, ObjectMapper json) {
+        this.db = db;
+        this.json = json;
+    }
+
+    public Optional<Stored> find(String namespace, String id, boolean forUpdate) {
+        return query("select " + COLUMNS + " from state where namespace = ? and id = ?" + (forUpdate ? " for update" : ""),
+                ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, id);
+                }, this::stored).stream().findFirst();
+    }
+
+    /** The stored states among {@code ids}, locked for update (in id order, so two batches never deadlock). */
+    public Map<String, Stored> findAll(String namespace, Collection<String> ids) {
+        Map<String, Stored> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select " + COLUMNS
+                + " from state where namespace = ? and id = any(?) order by id for update")) {
+            ps.setString(1, namespace);
+            Array array = c.createArrayOf("varchar", ids.toArray());
+            ps.setArray(2, array);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Stored s = stored(rs);
+                    found.put(s.state().id(), s);
+                }
+            }
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+        return found;
+    }
+
+    /** A page of states in id order after {@code afterId} (null = from the start). */
+    public List<SyncState> page(String namespace, String afterId, int limit, boolean includeDeleted) {
+        return query("select " + COLUMNS + " from state where namespace = ? and id > ?"
+                + (includeDeleted ? "" : " and not deleted") + " order by id limit ?", ps -> {
+                    ps.setString(1, namespace);
+                    ps.setString(2, afterId == null ? "" : afterId);
+                    ps.setInt(3, limit);
+                }, rs -> stored(rs).state());
+    }
+
+    /** Inserts or replaces many states in one batch. */
+    public void upsertAll(List<Write> writes) {
+        if (writes.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("insert into state ("
+                + COLUMNS + ") values (?, ?, cast(? as jsonb), cast(? as jsonb), ?, ?, ?, ?, ?, ?, cast(? as jsonb),"
+                + " cast(? as jsonb)) on conflict (namespace, id) do update set data = excluded.data,"
+                + " clock = excluded.clock, last_writer = excluded.last_writer, version = excluded.version,"
+                + " created_at = excluded.created_at, updated_at = excluded.updated_at, checksum = excluded.checksum,"
+                + " deleted = excluded.deleted, base_clock = excluded.base_clock, base_data = excluded.base_data")) {
+            for (Write w : writes) {
+                SyncState s = w.state();
+                ps.setString(1, s.namespace());
+                ps.setString(2, s.id());
+                ps.setString(3, s.data() == null ? null : text(s.data()));
+                ps.setString(4, text(s.clock()));
+                ps.setString(5, s.lastWriter());
+                ps.setLong(6, s.version());
+                ps.setTimestamp(7, Timestamp.from(s.createdAt()));
+                ps.setTimestamp(8, Timestamp.from(s.updatedAt()));
+                ps.setString(9, s.checksum());
+                ps.setBoolean(10, s.deleted());
+                ps.setString(11, w.base() == null ? null : text(w.base().clock()));
+                ps.setString(12, w.base() == null || w.base().data() == null ? null : text(w.base().data()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    public void insertPending(List<PendingOperation> ops) {
+        if (ops.isEmpty()) {
+            return;
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("insert into pending_operation"
+                + " (id, namespace, state_id, operation, clock, event_id, created_at) values (?, ?, ?, ?, cast(? as jsonb), ?, ?)")) {
+            for (PendingOperation op : ops) {
+                ps.setObject(1, op.id());
+                ps.setString(2, op.namespace());
+                ps.setString(3, op.stateId());
+                ps.setString(4, op.operation());
+                ps.setString(5, text(op.clock()));
+                ps.setObject(6, op.eventId());
+                ps.setTimestamp(7, Timestamp.from(op.createdAt()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    /** Marks the operations carried by these outbox events acknowledged. */
+    public int acknowledge(List<UUID> eventIds, Instant at) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "update pending_operation set acknowledged_at = ? where event_id = any(?) and acknowledged_at is null")) {
+            ps.setTimestamp(1, Timestamp.from(at));
+            ps.setArray(2, c.createArrayOf("uuid", eventIds.toArray()));
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    public List<PendingOperation> pending(String namespace, int limit) {
+        return query("select id, namespace, state_id, operation, clock, event_id, created_at, acknowledged_at"
+                + " from pending_operation where namespace = ? and acknowledged_at is null order by created_at, id limit ?",
+                ps -> {
+                    ps.setString(1, namespace);
+                    ps.setInt(2, limit);
+                }, rs -> new PendingOperation(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        rs.getString(4), clock(rs.getString(5)), rs.getObject(6, UUID.class), instant(rs, 7),
+                        instant(rs, 8)));
+    }
+
+    public long countPending(String namespace) {
+        return query("select count(*) from pending_operation where namespace = ? and acknowledged_at is null",
+                ps -> ps.setString(1, namespace), rs -> rs.getLong(1)).get(0);
+    }
+
+    /** Stores a conflict unless the same one (same id) is already there; true when it is new. */
+    public boolean insertConflict(StateConflict conflict) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("insert into state_conflict"
+                + " (id, namespace, state_id, local_state, remote_state, strategy, detected_at, resolution, resolved_at,"
+                + " resolved_data) values (?, ?, ?, cast(? as jsonb), cast(? as jsonb), ?, ?, ?, ?, cast(? as jsonb))"
+                + " on conflict (id) do nothing")) {
+            ps.setObject(1, conflict.id());
+            ps.setString(2, conflict.namespace());
+            ps.setString(3, conflict.stateId());
+            ps.setString(4, text(conflict.local()));
+            ps.setString(5, text(conflict.remote()));
+            ps.setString(6, conflict.strategy().name());
+            ps.setTimestamp(7, Timestamp.from(conflict.detectedAt()));
+            ps.setString(8, conflict.resolution());
+            ps.setTimestamp(9, conflict.resolvedAt() == null ? null : Timestamp.from(conflict.resolvedAt()));
+            ps.setString(10, conflict.resolvedData() == null ? null : text(conflict.resolvedData()));
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    public void resolveConflict(UUID id, String resolution, Instant at, JsonNode data) {
+        update("update state_conflict set resolution = ?, resolved_at = ?, resolved_data = cast(? as jsonb)"
+                + " where id = ? and resolution is null", ps -> {
+                    ps.setString(1, resolution);
+                    ps.setTimestamp(2, Timestamp.from(at));
+                    ps.setString(3, data == null ? null : text(data));
+                    ps.setObject(4, id);
+                });
+    }
+
+    public Optional<StateConflict> conflict(String namespace, UUID id, boolean forUpdate) {
+        return query(CONFLICT_SELECT + " where namespace = ? and id = ?" + (forUpdate ? " for update" : ""), ps -> {
+            ps.setString(1, namespace);
+            ps.setObject(2, id);
+        }, this::conflict).stream().findFirst();
+    }
+
+    /** Which of these states have an open conflict (one query for a whole batch). */
+    public List<String> statesWithOpenConflicts(String namespace, Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select distinct state_id"
+                + " from state_conflict where namespace = ? and state_id = any(?) and resolution is null")) {
+            ps.setString(1, namespace);
+            ps.setArray(2, c.createArrayOf("varchar", ids.toArray()));
+            List<String> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getString(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    public void createNamespaceIfAbsent(String name, ConflictStrategy strategy, Instant now) {
+        update("insert into namespace (name, conflict_strategy, created_at, updated_at) values (?, ?, ?, ?)"
+                + " on conflict (name) do nothing", ps -> {
+                    ps.setString(1, name);
+                    ps.setString(2, strategy.name());
+                    ps.setTimestamp(3, Timestamp.from(now));
+                    ps.setTimestamp(4, Timestamp.from(now));
+                });
+    }
+
+    public List<StateConflict> openConflicts(String namespace, String stateId) {
+        return query(CONFLICT_SELECT + " where namespace = ? and state_id = ? and resolution is null", ps -> {
+            ps.setString(1, namespace);
+            ps.setString(2, stateId);
+        }, this::conflict);
+    }
+
+    /** Conflicts of a namespace by detection time; {@code open} null = all. */
+    public List<StateConflict> conflicts(String namespace, Boolean open, int offset, int limit) {
+        String filter = open == null ? "" : open ? " and resolution is null" : " and resolution is not null";
+        return query(CONFLICT_SELECT + " where namespace = ?" + filter + " order by detected_at, id offset ? limit ?",
+                ps -> {
+                    ps.setString(1, namespace);
+                    ps.setInt(2, offset);
+                    ps.setInt(3, limit);
+                }, this::conflict);
+    }
+
+    private static final String CONFLICT_SELECT = "select id, namespace, state_id, local_state, remote_state, strategy,"
+            + " detected_at, resolution, resolved_at, resolved_data from state_conflict";
+
+    private StateConflict conflict(ResultSet rs) throws SQLException {
+        String data = rs.getString(10);
+        return new StateConflict(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                read(rs.getString(4), SyncState.class), read(rs.getString(5), SyncState.class),
+                ConflictStrategy.valueOf(rs.getString(6)), instant(rs, 7), rs.getString(8), instant(rs, 9),
+                data == null ? null : read(data, JsonNode.class));
+    }
+
+    private Stored stored(ResultSet rs) throws SQLException {
+        String data = rs.getString(3);
+        SyncState state = new SyncState(rs.getString(1), rs.getString(2), data == null ? null : read(data, JsonNode.class),
+                clock(rs.getString(4)), rs.getString(5), rs.getLong(6), instant(rs, 7), instant(rs, 8),
+                rs.getString(9), rs.getBoolean(10));
+        String baseClock = rs.getString(11);
+        SyncState base = null;
+        if (baseClock != null) {
+            String baseData = rs.getString(12);
+            JsonNode bd = baseData == null ? null : read(baseData, JsonNode.class);
+            base = new SyncState(state.namespace(), state.id(), bd, clock(baseClock), state.lastWriter(), 0,
+                    state.createdAt(), state.createdAt(), CanonicalJson.checksum(bd), bd == null);
+        }
+        return new Stored(state, base);
+    }
+
+    private VectorClock clock(String text) {
+        return read(text, VectorClock.class);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private <T> T read(String text, Class<T> type) {
+        try {
+            return json.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private String text(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not serializable: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    interface Mapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Binder binder, Mapper<T> mapper) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            List<T> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(mapper.map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    private int update(String sql, Binder binder) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            binder.bind(ps);
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    private static IllegalStateException failure(SQLException e) {
+        return new IllegalStateException("database failure: " + e.getMessage(), e);
+    }
+
+}

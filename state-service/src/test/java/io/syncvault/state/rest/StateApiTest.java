@@ -1,0 +1,455 @@
+package io.syncvault.state.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.syncvault.state.support.Tokens;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every endpoint and error status of the state API against the real PostgreSQL and Kafka. */
+@QuarkusTest
+class StateApiTest {
+
+    @ConfigProperty(name = "syncvault.state.node-id")
+    String node;
+
+    @ConfigProperty(name = "syncvault.state.changes-topic")
+    String changesTopic;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    KafkaCompanion kafka;
+
+    @BeforeEach
+    void connect() {
+        kafka = new KafkaCompanion(bootstrap);
+    }
+
+    @AfterEach
+    void close() {
+        kafka.close();
+    }
+
+    static RequestSpecification writer() {
+        return given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON);
+    }
+
+    static RequestSpecification reader() {
+        return given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON);
+    }
+
+    static String namespace(String strategy) {
+        String ns = "ns-" + UUID.randomUUID().toString().substring(0, 12);
+        writer().body(Map.of("conflictStrategy", strategy)).when().put("/v1/namespaces/" + ns).then().statusCode(201);
+        return ns;
+    }
+
+    static Response create(String ns, String id, Object data) {
+        return writer().body(id == null ? Map.of("data", data) : Map.of("id", id, "data", data))
+                .when().post("/v1/namespaces/" + ns + "/states");
+    }
+
+    static Map<String, Object> remote(String id, Object data, Map<String, Long> clock, String writer, Instant at) {
+        return remote(id, data, clock, writer, at, false);
+    }
+
+    static Map<String, Object> remote(String id, Object data, Map<String, Long> clock, String writer, Instant at,
+            boolean deleted) {
+        java.util.HashMap<String, Object> m = new java.util.HashMap<>();
+        m.put("id", id);
+        m.put("data", data);
+        m.put("clock", clock);
+        m.put("lastWriter", writer);
+        m.put("updatedAt", at.toString());
+        m.put("deleted", deleted);
+        return m;
+    }
+
+    static Response reconcile(String ns, List<?> states) {
+        return writer().body(states).when().post("/v1/namespaces/" + ns + "/reconcile");
+    }
+
+    // ------------------------------------------------------------------ namespaces
+
+    @Test
+    void namespaceSettingsAndTheirErrors() {
+        String ns = "ns-" + UUID.randomUUID().toString().substring(0, 12);
+        given().contentType(ContentType.JSON).body(Map.of("conflictStrategy", "MERGE"))
+                .when().put("/v1/namespaces/" + ns).then().statusCode(401)
+                .contentType("application/problem+json");
+        reader().body(Map.of("conflictStrategy", "MERGE")).when().put("/v1/namespaces/" + ns).then().statusCode(403);
+        reader().when().get("/v1/namespaces/" + ns).then().statusCode(404).body("status", equalTo(404));
+        writer().body(Map.of("conflictStrategy", "NEWEST")).when().put("/v1/namespaces/" + ns).then().statusCode(422)
+                .body("detail", containsString("NEWEST"));
+        writer().body(Map.of("conflictStrategy", "MERGE", "autoSyncInterval", "soon"))
+                .when().put("/v1/namespaces/" + ns).then().statusCode(422);
+        writer().body("{\"conflictStrategy\": ").when().put("/v1/namespaces/" + ns).then().statusCode(400);
+
+        writer().body(Map.of("conflictStrategy", "MERGE", "autoSyncInterval", "PT5M"))
+                .when().put("/v1/namespaces/" + ns).then().statusCode(201)
+                .body("name", equalTo(ns)).body("conflictStrategy", equalTo("MERGE"))
+                .body("autoSyncInterval", equalTo("PT5M"));
+        writer().body(Map.of("conflictStrategy", "MANUAL")).when().put("/v1/namespaces/" + ns).then().statusCode(200)
+                .body("conflictStrategy", equalTo("MANUAL")).body("autoSyncInterval", nullValue());
+        reader().when().get("/v1/namespaces/" + ns).then().statusCode(200).body("conflictStrategy", equalTo("MANUAL"));
+    }
+
+    // ------------------------------------------------------------------ CRUD
+
+    @Test
+    void createReadUpdateDeleteWithVersions() {
+        String ns = namespace("LAST_WRITE_WINS");
+        String id = create(ns, null, Map.of("theme", "dark")).then().statusCode(201)
+                .header("ETag", "\"1\"").header("Location", containsString("/v1/namespaces/" + ns + "/states/"))
+                .body("version", equalTo(1)).body("data.theme", equalTo("dark"))
+                .body("clock." + node + ".counter", equalTo(1)).body("lastWriter", equalTo(node))
+                .body("checksum", notNullValue()).body("deleted", equalTo(false))
+                .extract().path("id");
+        reader().when().get("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200)
+                .header("ETag", "\"1\"").body("data.theme", equalTo("dark"));
+
+        writer().header("If-Match", "\"1\"").body(Map.of("data", Map.of("theme", "light")))
+                .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200)
+                .body("version", equalTo(2)).body("clock." + node + ".counter", equalTo(2));
+        // a stale version never overwrites: 409 with the current state
+        writer().header("If-Match", "1").body(Map.of("data", Map.of("theme", "blue")))
+                .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(409)
+                .body("current.version", equalTo(2)).body("current.data.theme", equalTo("light"));
+        writer().body(Map.of("data", Map.of("theme", "blue")))
+                .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(428);
+        writer().header("If-Match", "two").body(Map.of("data", Map.of("theme", "blue")))
+                .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(400);
+        reader().header("If-Match", "2").body(Map.of("data", Map.of("theme", "blue")))
+                .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(403);
+
+        writer().header("If-Match", "1").when().delete("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(409);
+        writer().header("If-Match", "2").when().delete("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200)
+                .body("deleted", equalTo(true)).body("data", nullValue()).body("version", equalTo(3));
+        reader().when().get("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(404)
+                .body("current.deleted", equalTo(true));
+        writer().header("If-Match", "3").when().delete("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void createErrors() {
+        String ns = namespace("LAST_WRITE_WINS");
+        writer().body("{\"data\": {").when().post("/v1/namespaces/" + ns + "/states").then().statusCode(400);
+        writer().body(Map.of("id", "x")).when().post("/v1/namespaces/" + ns + "/states").then().statusCode(400);
+        writer().body(Map.of("id", "../x", "data", Map.of())).when().post("/v1/namespaces/" + ns + "/states")
+                .then().statusCode(400);
+        create("no-such-namespace-" + UUID.randomUUID(), null, Map.of("a", 1)).then().statusCode(404);
+        create(ns, "fixed", Map.of("a", 1)).then().statusCode(201);
+        create(ns, "fixed", Map.of("a", 2)).then().statusCode(409).body("current.data.a", equalTo(1));
+        given().contentType(ContentType.JSON).body(Map.of("data", Map.of()))
+                .when().post("/v1/namespaces/" + ns + "/states").then().statusCode(401);
+        reader().body(Map.of("data", Map.of())).when().post("/v1/namespaces/" + ns + "/states").then().statusCode(403);
+        reader().when().get("/v1/namespaces/" + ns + "/states/missing").then().statusCode(404);
+    }
+
+    @Test
+    void listPagesWithACursorAndHidesTombstonesUnlessAsked() {
+        String ns = namespace("LAST_WRITE_WINS");
+        for (int i = 0; i < 5; i++) {
+            create(ns, "s" + i, Map.of("i", i)).then().statusCode(201);
+        }
+        writer().header("If-Match", "1").when().delete("/v1/namespaces/" + ns + "/states/s2").then().statusCode(200);
+        String cursor = reader().queryParam("limit", 2).when().get("/v1/namespaces/" + ns + "/states").then()
+                .statusCode(200).body("items.id", equalTo(List.of("s0", "s1"))).extract().path("nextCursor");
+        String cursor2 = reader().queryParam("limit", 2).queryParam("cursor", cursor)
+                .when().get("/v1/namespaces/" + ns + "/states").then().statusCode(200)
+                .body("items.id", equalTo(List.of("s3", "s4"))).extract().path("nextCursor");
+        reader().queryParam("limit", 2).queryParam("cursor", cursor2).when().get("/v1/namespaces/" + ns + "/states")
+                .then().statusCode(200).body("items", empty()).body("nextCursor", nullValue());
+        reader().queryParam("includeDeleted", true).when().get("/v1/namespaces/" + ns + "/states").then()
+                .statusCode(200).body("items", hasSize(5));
+        reader().queryParam("limit", 0).when().get("/v1/namespaces/" + ns + "/states").then().statusCode(400);
+        reader().queryParam("cursor", "%%%").when().get("/v1/namespaces/" + ns + "/states").then().statusCode(400);
+        reader().when().get("/v1/namespaces/nope-" + UUID.randomUUID() + "/states").then().statusCode(404);
+    }
+
+    // ------------------------------------------------------------------ events, pending
+
+    @Test
+    void aChangeIsPublishedOnBothTopicsAndItsPendingOperationIsAcknowledged() {
+        String ns = namespace("LAST_WRITE_WINS");
+        ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics("state.events");
+        ConsumerTask<String, String> changes = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(changesTopic);
+        create(ns, "p1", Map.of("a", 1)).then().statusCode(201);
+        String key = ns + "/p1";
+        ConsumerRecord<String, String> created = await().atMost(Duration.ofSeconds(30)).until(() -> events.getRecords()
+                .stream().filter(r -> key.equals(r.key())).findFirst().orElse(null), r -> r != null);
+        assertThat(header(created, "ce_type")).isEqualTo("io.syncvault.state.state_created");
+        ConsumerRecord<String, String> changed = await().atMost(Duration.ofSeconds(30)).until(() -> changes.getRecords()
+                .stream().filter(r -> key.equals(r.key())).findFirst().orElse(null), r -> r != null);
+        assertThat(header(changed, "ce_type")).isEqualTo("io.syncvault.state.state_changed");
+        assertThat(changed.value()).contains("\"origin\":\"" + node + "\"").contains("\"id\":\"p1\"");
+        events.close();
+        changes.close();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader()
+                .when().get("/v1/namespaces/" + ns + "/pending").then().statusCode(200).body("", empty()));
+        reader().when().get("/v1/namespaces/nope-" + UUID.randomUUID() + "/pending").then().statusCode(404);
+        given().when().get("/v1/namespaces/" + ns + "/pending").then().statusCode(401);
+    }
+
+    @Test
+    void autoSyncTicksForADueNamespace() {
+        String ns = "ns-" + UUID.randomUUID().toString().substring(0, 12);
+        ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics("state.events");
+        writer().body(Map.of("conflictStrategy", "MERGE", "autoSyncInterval", "PT1S"))
+                .when().put("/v1/namespaces/" + ns).then().statusCode(201);
+        ConsumerRecord<String, String> tick = await().atMost(Duration.ofSeconds(30)).until(() -> events.getRecords()
+                .stream().filter(r -> ns.equals(r.key())).findFirst().orElse(null), r -> r != null);
+        events.close();
+        assertThat(header(tick, "ce_type")).isEqualTo("io.syncvault.state.auto_sync_tick");
+        assertThat(tick.value()).contains("\"pendingOperations\"");
+    }
+
+    // ------------------------------------------------------------------ reconcile
+
+    @Test
+    void reconcileTakesNewAndNewerIgnoresOlderAndIsIdempotent() {
+        String ns = namespace("LAST_WRITE_WINS");
+        create(ns, "known", Map.of("v", 1)).then().statusCode(201);
+        Instant t = Instant.parse("2026-01-01T00:00:00Z");
+        List<Map<String, Object>> batch = List.of(
+                remote("fresh", Map.of("v", "new"), Map.of("peer", 1L), "peer", t),
+                remote("known", Map.of("v", 2), Map.of(node, 1L, "peer", 1L), "peer", t));
+        reconcile(ns, batch).then().statusCode(200)
+                .body("appliedCount", equalTo(2)).body("unchangedCount", equalTo(0)).body("conflictCount", equalTo(0))
+                .body("applied", equalTo(List.of("fresh", "known")));
+        String exported = reader().when().get("/v1/namespaces/" + ns + "/export").then().statusCode(200)
+                .contentType("application/x-ndjson").extract().asString();
+        reconcile(ns, batch).then().statusCode(200)
+                .body("appliedCount", equalTo(0)).body("unchangedCount", equalTo(2));
+        assertThat(reader().when().get("/v1/namespaces/" + ns + "/export").then().extract().asString())
+                .isEqualTo(exported);
+        // an older version changes nothing
+        reconcile(ns, List.of(remote("known", Map.of("v", 0), Map.of(node, 1L), node, t))).then().statusCode(200)
+                .body("unchangedCount", equalTo(1));
+        reader().when().get("/v1/namespaces/" + ns + "/states/known").then().body("data.v", equalTo(2))
+                .body("version", equalTo(2));
+    }
+
+    @Test
+    void reconcileErrors() {
+        String ns = namespace("LAST_WRITE_WINS");
+        writer().body("[{").when().post("/v1/namespaces/" + ns + "/reconcile").then().statusCode(400);
+        writer().body(Map.of("id", "x")).when().post("/v1/namespaces/" + ns + "/reconcile").then().statusCode(400);
+        reconcile(ns, List.of(Map.of("id", "x", "data", Map.of()))).then().statusCode(400)
+                .body("detail", containsString("clock"));
+        reconcile("nope-" + UUID.randomUUID(), List.of()).then().statusCode(404);
+        reader().body(List.of()).when().post("/v1/namespaces/" + ns + "/reconcile").then().statusCode(403);
+        given().contentType(ContentType.JSON).body(List.of()).when().post("/v1/namespaces/" + ns + "/reconcile")
+                .then().statusCode(401);
+    }
+
+    @Test
+    void deletesStayDeletedAfterReconcile() {
+        String ns = namespace("REMOTE_WINS");
+        create(ns, "gone", Map.of("v", 1)).then().statusCode(201);
+        writer().header("If-Match", "1").when().delete("/v1/namespaces/" + ns + "/states/gone").then().statusCode(200);
+        reconcile(ns, List.of(remote("gone", Map.of("v", 1), Map.of(node, 1L), node, Instant.now())))
+                .then().statusCode(200).body("unchangedCount", equalTo(1));
+        reader().when().get("/v1/namespaces/" + ns + "/states/gone").then().statusCode(404);
+    }
+
+    /** A local version {node:2} and a remote {node:1, peer:1} after a shared {node:1}: concurrent. */
+    private String concurrentPair(String strategy, String ns, Instant remoteAt) {
+        create(ns, "c", Map.of("a", 1, "b", 1)).then().statusCode(201);
+        writer().header("If-Match", "1").body(Map.of("data", Map.of("a", 2, "b", 1)))
+                .when().put("/v1/namespaces/" + ns + "/states/c").then().statusCode(200);
+        return strategy;
+    }
+
+    @Test
+    void everyStrategyResolvesAConcurrentVersion() {
+        Instant future = Instant.now().plusSeconds(3600);
+        Map<String, Object> remote = remote("c", Map.of("a", 1, "b", 2), Map.of("peer", 1L, "x", 0L), "peer", future);
+
+        String lww = namespace("LAST_WRITE_WINS");
+        concurrentPair("LAST_WRITE_WINS", lww, future);
+        Map<String, Object> r = new java.util.HashMap<>(remote);
+        r.put("clock", Map.of(node, 1L, "peer", 1L));
+        reconcile(lww, List.of(r)).then().statusCode(200).body("appliedCount", equalTo(1))
+                .body("conflicts[0].resolution", equalTo("LAST_WRITE_WINS"));
+        reader().when().get("/v1/namespaces/" + lww + "/states/c").then()
+                .body("data.b", equalTo(2)).body("data.a", equalTo(1))
+                .body("clock." + node + ".counter", equalTo(2)).body("clock.peer.counter", equalTo(1));
+        reader().queryParam("status", "resolved").when().get("/v1/namespaces/" + lww + "/conflicts").then()
+                .body("", hasSize(1)).body("[0].remote.lastWriter", equalTo("peer"));
+
+        String local = namespace("LOCAL_WINS");
+        concurrentPair("LOCAL_WINS", local, future);
+        reconcile(local, List.of(r)).then().statusCode(200).body("conflictCount", equalTo(1));
+        reader().when().get("/v1/namespaces/" + local + "/states/c").then()
+                .body("data.a", equalTo(2)).body("data.b", equalTo(1)).body("clock.peer.counter", equalTo(1));
+
+        String rw = namespace("REMOTE_WINS");
+        concurrentPair("REMOTE_WINS", rw, future);
+        reconcile(rw, List.of(r)).then().statusCode(200);
+        reader().when().get("/v1/namespaces/" + rw + "/states/c").then().body("data.a", equalTo(1))
+                .body("data.b", equalTo(2));
+
+        String merge = namespace("MERGE");
+        concurrentPair("MERGE", merge, future);
+        reconcile(merge, List.of(r)).then().statusCode(200).body("appliedCount", equalTo(1));
+        reader().when().get("/v1/namespaces/" + merge + "/states/c").then().body("data.a", equalTo(2))
+                .body("data.b", equalTo(2));
+        // the same field changed differently on both sides: an open conflict, local kept
+        Map<String, Object> clash = new java.util.HashMap<>(r);
+        clash.put("id", "c");
+        clash.put("data", Map.of("a", 9, "b", 2));
+        clash.put("clock", Map.of(node, 2L, "peer", 2L, "other", 1L));
+        writer().header("If-Match", "3").body(Map.of("data", Map.of("a", 3, "b", 2)))
+                .when().put("/v1/namespaces/" + merge + "/states/c").then().statusCode(200);
+        reconcile(merge, List.of(clash)).then().statusCode(200).body("conflictCount", equalTo(1))
+                .body("conflicts[0].resolution", nullValue());
+        reader().when().get("/v1/namespaces/" + merge + "/states/c").then().body("data.a", equalTo(3));
+    }
+
+    @Test
+    void manualConflictsAreStoredListedAndResolved() {
+        String ns = namespace("MANUAL");
+        concurrentPair("MANUAL", ns, Instant.now());
+        Map<String, Object> r = remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer", Instant.now());
+        String conflictId = reconcile(ns, List.of(r)).then().statusCode(200).body("conflictCount", equalTo(1))
+                .body("appliedCount", equalTo(0)).extract().path("conflicts[0].id");
+        // replaying the batch records nothing new
+        reconcile(ns, List.of(r)).then().statusCode(200).body("conflicts[0].id", equalTo(conflictId));
+        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(200).body("", hasSize(1))
+                .body("[0].id", equalTo(conflictId)).body("[0].local.data.a", equalTo(2))
+                .body("[0].remote.data.a", equalTo(7)).body("[0].remote.clock.peer.counter", equalTo(1))
+                .body("[0].detectedAt", notNullValue());
+        reader().when().get("/v1/namespaces/" + ns + "/states/c").then().body("data.a", equalTo(2));
+
+        writer().body(Map.of("resolution", "SOMEHOW")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(422);
+        writer().body(Map.of("resolution", "CUSTOM")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(400);
+        writer().body(Map.of("resolution", "LOCAL")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + UUID.randomUUID() + "/resolve").then().statusCode(404);
+        reader().body(Map.of("resolution", "LOCAL")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(403);
+        writer().body(Map.of("resolution", "CUSTOM", "data", Map.of("a", 42))).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(200)
+                .body("data.a", equalTo(42)).body("clock.peer.counter", equalTo(1))
+                .body("clock." + node + ".counter", equalTo(3));
+        writer().body(Map.of("resolution", "REMOTE")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(409);
+        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().body("", empty());
+        reader().queryParam("status", "all").when().get("/v1/namespaces/" + ns + "/conflicts").then()
+                .body("[0].resolution", equalTo("CUSTOM"));
+        reader().queryParam("status", "weird").when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(400);
+        // the conflicting remote version is now behind the resolution
+        reconcile(ns, List.of(r)).then().body("unchangedCount", equalTo(1)).body("conflictCount", equalTo(0));
+    }
+
+    // ------------------------------------------------------------------ export, import
+
+    @Test
+    void exportThenImportReproducesTheNamespaceAndDetectsDivergence() {
+        String source = namespace("LAST_WRITE_WINS");
+        for (int i = 0; i < 7; i++) {
+            create(source, "e" + i, Map.of("i", i)).then().statusCode(201);
+        }
+        writer().header("If-Match", "1").when().delete("/v1/namespaces/" + source + "/states/e3").then().statusCode(200);
+        String ndjson = reader().when().get("/v1/namespaces/" + source + "/export").then().statusCode(200)
+                .extract().asString();
+        assertThat(ndjson.split("\n")).hasSize(7);
+
+        String target = namespace("MANUAL");
+        given().auth().oauth2(Tokens.writer()).contentType("application/x-ndjson").body(bytes(ndjson))
+                .when().post("/v1/namespaces/" + target + "/import").then().statusCode(200)
+                .body("appliedCount", equalTo(7));
+        reader().when().get("/v1/namespaces/" + target + "/states/e3").then().statusCode(404);
+        reader().when().get("/v1/namespaces/" + target + "/states/e5").then().statusCode(200).body("data.i", equalTo(5));
+        // diverge the target, then import again: a conflict, not an overwrite
+        // (the target takes a peer's version, the source changes its own: concurrent)
+        reconcile(target, List.of(remote("e5", Map.of("i", "target"), Map.of(node, 1L, "peer", 1L), "peer",
+                Instant.now()))).then().statusCode(200).body("appliedCount", equalTo(1));
+        writer().header("If-Match", "1").body(Map.of("data", Map.of("i", "source")))
+                .when().put("/v1/namespaces/" + source + "/states/e5").then().statusCode(200);
+        String again = reader().when().get("/v1/namespaces/" + source + "/export").then().extract().asString();
+        given().auth().oauth2(Tokens.writer()).contentType("application/x-ndjson").body(bytes(again))
+                .when().post("/v1/namespaces/" + target + "/import").then().statusCode(200)
+                .body("conflictCount", equalTo(1)).body("unchangedCount", equalTo(6));
+        reader().when().get("/v1/namespaces/" + target + "/states/e5").then().body("data.i", equalTo("target"));
+
+        given().auth().oauth2(Tokens.writer()).contentType("application/x-ndjson").body(bytes("{\"id\":\"ok\"\nnot json\n"))
+                .when().post("/v1/namespaces/" + target + "/import").then().statusCode(400);
+        given().auth().oauth2(Tokens.writer()).contentType("application/x-ndjson").body(bytes(""))
+                .when().post("/v1/namespaces/nope-" + UUID.randomUUID() + "/import").then().statusCode(404);
+        reader().when().get("/v1/namespaces/nope-" + UUID.randomUUID() + "/export").then().statusCode(404);
+        given().when().get("/v1/namespaces/" + source + "/export").then().statusCode(401);
+    }
+
+    // ------------------------------------------------------------------ replication consumer
+
+    @Test
+    void recordsOfAnotherNodeAreAppliedOnceAndOwnRecordsSkipped() {
+        String ns = namespace("LAST_WRITE_WINS");
+        String id = "r-" + UUID.randomUUID();
+        String value = "{\"namespace\":\"" + ns + "\",\"id\":\"" + id + "\",\"data\":{\"v\":1},"
+                + "\"clock\":{\"peer\":{\"counter\":1,\"updatedAt\":1}},\"lastWriter\":\"peer\",\"version\":1,"
+                + "\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\",\"checksum\":\"x\","
+                + "\"deleted\":false,\"origin\":\"peer\"}";
+        String own = value.replace("\"peer\"}", "\"" + node + "\"}").replace(id, id + "-own");
+        String ceId = UUID.randomUUID().toString();
+        kafka.produceStrings().fromRecords(
+                record(ns + "/" + id + "-own", own, UUID.randomUUID().toString()),
+                record(ns + "/" + id, value, ceId),
+                record(ns + "/" + id, value, ceId)).awaitCompletion();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader()
+                .when().get("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200)
+                .body("data.v", equalTo(1)).body("version", equalTo(1)).body("clock.peer.counter", equalTo(1)));
+        reader().when().get("/v1/namespaces/" + ns + "/states/" + id + "-own").then().statusCode(404);
+        // a taken remote version is not re-published (no pending operation for it)
+        reader().when().get("/v1/namespaces/" + ns + "/pending").then().body("", empty());
+    }
+
+    private ProducerRecord<String, String> record(String key, String value, String ceId) {
+        ProducerRecord<String, String> r = new ProducerRecord<>(changesTopic, key, value);
+        r.headers().add(new RecordHeader("ce_id", ceId.getBytes(StandardCharsets.UTF_8)));
+        r.headers().add(new RecordHeader("ce_type", "io.syncvault.state.state_changed".getBytes(StandardCharsets.UTF_8)));
+        return r;
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String header(ConsumerRecord<String, String> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
