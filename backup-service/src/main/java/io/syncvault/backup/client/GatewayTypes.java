@@ -12,7 +12,7 @@ public final class GatewayTypes {
     /** One configured store, as {@code GET /v1/stores} lists it. */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record StoreInfo(String name, String provider, String bucket, String prefix, boolean encryption,
-            Boolean compression, Integer versionsKept, Long maxObjectSize) {
+            String compression, Integer versionsKept, Long maxObjectSize) {
     }
 
     /** The answer to a PUT. */

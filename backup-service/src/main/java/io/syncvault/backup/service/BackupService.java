@@ -131,6 +131,9 @@ public class BackupService {
             StoreInfo target = gateway.store(plan.store());
             List<String> missing = new ArrayList<>();
             List<ArchiveWriter.SourceItem> sources = resolver.sources(plan.items(), missing);
+            if (sources.isEmpty()) {
+                throw new IOException("none of the items exists: " + missing);
+            }
             if (!missing.isEmpty()) {
                 LOG.warnf("backup %s: items not found, skipped: %s", id, missing);
             }

@@ -17,9 +17,12 @@ import java.util.Map;
  * Prepares what every test of this service needs: checks that the real Kafka broker and
  * PostgreSQL are up (and says which script starts them when they are not), reads the local
  * connection settings that deploy/local/infra wrote, and makes a fresh JWT key pair for
- * this run (no key lives in the repository).
+ * this run (no key lives in the repository); then starts the real storage gateway (see
+ * {@link GatewayProcess}) with that key and gives this service a fresh backup root.
  */
 public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
+
+    private GatewayProcess gateway;
 
     static final Path ENV_FILE = Path.of("..", "deploy", "local", "run", "env");
 
@@ -31,15 +34,28 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         require("PostgreSQL", config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
                 "deploy/local/infra start postgres");
         config.putAll(jwtKeys());
+        // the real gateway, trusting this run's key; backups read from and restore into a fresh root
+        gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka);
+        config.putAll(gateway.config());
+        try {
+            Path roots = Files.createDirectories(Path.of("target", "backup-roots", java.util.UUID.randomUUID().toString()));
+            config.put("syncvault.backup.roots", roots.toAbsolutePath().toString());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make the test backup root", e);
+        }
+        config.put("syncvault.backup.min-part-size", "4K");
         return config;
     }
 
     @Override
     public void stop() {
+        if (gateway != null) {
+            gateway.stop();
+        }
     }
 
     /** Settings from the environment, else from deploy/local/run/env. */
-    static Map<String, String> localEnv() {
+    public static Map<String, String> localEnv() {
         Map<String, String> env = new HashMap<>();
         if (Files.exists(ENV_FILE)) {
             try {
@@ -61,7 +77,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         return env;
     }
 
-    static void require(String what, String hostPort, String script) {
+    public static void require(String what, String hostPort, String script) {
         String[] hp = hostPort.split(",")[0].split(":");
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2000);
@@ -71,7 +87,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static Map<String, String> jwtKeys() {
+    public static Map<String, String> jwtKeys() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);

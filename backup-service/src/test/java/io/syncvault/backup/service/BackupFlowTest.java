@@ -1,0 +1,410 @@
+package io.syncvault.backup.service;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.syncvault.backup.Backup;
+import io.syncvault.backup.support.Api;
+import io.syncvault.backup.support.Tokens;
+import io.syncvault.backup.support.Trees;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Whole flows against the real gateway process, PostgreSQL and Kafka: backup, restore,
+ * verify, damage, encryption, retention, delete, catalog rebuild and orphan cleanup.
+ */
+@QuarkusTest
+class BackupFlowTest {
+
+    private static final int PART = 16 * 1024;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Test
+    void roundTripsGeneratedTreesByteForByteWithTheirMtimesAndPublishesEvents() throws Exception {
+        try (KafkaCompanion kafka = new KafkaCompanion(bootstrap)) {
+            ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("flow-" + UUID.randomUUID())
+                    .withOffsetReset(OffsetResetStrategy.LATEST).fromTopics("backup.events");
+            // trees of different shapes: many small files, and a file many parts long
+            long[][] shapes = {{11, 2500, 3 * PART + 7}, {12, 40, 40L * PART + 1}};
+            for (long[] shape : shapes) {
+                String name = "tree-" + UUID.randomUUID();
+                Path source = Api.root().resolve(name);
+                Trees.generate(source, shape[0], (int) shape[1], shape[2]);
+                String definitionId = Api.createDefinition(Api.definition(List.of(name),
+                        Map.of("partSize", PART, "compression", shape[0] % 2 == 0 ? "ZSTD" : "GZIP")));
+
+                String id = Api.backup(definitionId);
+
+                assertThat(id).matches("\\d{8}T\\d{6}Z-[0-9a-f-]{36}");
+                var backup = Api.get(id);
+                assertThat(backup.getInt("manifest.formatVersion")).isEqualTo(1);
+                assertThat(backup.getBoolean("manifest.encrypted")).isFalse();
+                assertThat(backup.getList("manifest.parts")).hasSizeGreaterThan(1);
+                assertThat(backup.getLong("progress.filesDone")).isEqualTo(backup.getLong("manifest.totals.files"));
+                assertThat(Api.keys("default", "backups/" + id + "/")).contains("backups/" + id + "/manifest.json",
+                        "backups/" + id + "/part-00000");
+
+                Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+                given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                        .body(Map.of("targetPath", target.toString())).when().post("/v1/backups/" + id + "/restore")
+                        .then().statusCode(200).body("refused.size()", equalTo(0));
+                Trees.assertSameTree(source, target.resolve(name));
+
+                given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                        .when().post("/v1/backups/" + id + "/verify").then().statusCode(200)
+                        .body("ok", equalTo(true)).body("filesChecked", equalTo(backup.getInt("manifest.totals.files")));
+
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(types(events, id)).contains(
+                        "io.syncvault.backup.backup_started", "io.syncvault.backup.backup_created",
+                        "io.syncvault.backup.restore_started", "io.syncvault.backup.restore_completed",
+                        "io.syncvault.backup.backup_verified"));
+            }
+            events.close();
+        }
+    }
+
+    @Test
+    void unencryptedPartsConcatenatedAreAPlainTarGzForTheSystemTar() throws Exception {
+        String name = "plain-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        Trees.generate(source, 5, 30, 5L * PART);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART))));
+
+        Path joined = Files.createTempFile("backup", ".tar.gz");
+        try (OutputStream out = Files.newOutputStream(joined)) {
+            for (String key : Api.keys("default", "backups/" + id + "/part-")) {
+                out.write(given().auth().oauth2(Tokens.reader()).baseUri(Api.gatewayUrl())
+                        .when().get("/v1/stores/default/objects/" + key).then().statusCode(200).extract().asByteArray());
+            }
+        }
+        Path target = Files.createTempDirectory("by-tar");
+        Process tar = new ProcessBuilder("tar", "-xzf", joined.toString(), "-C", target.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(tar.waitFor()).as(output).isZero();
+        Trees.assertSameTree(source, target.resolve(name));
+    }
+
+    @Test
+    void anEncryptedStoreHoldsNoPlaintextAndRestoresTheTree() throws Exception {
+        String name = "secret-" + UUID.randomUUID();
+        Path source = Files.createDirectories(Api.root().resolve(name));
+        String marker = "PLAINTEXT-MARKER-" + UUID.randomUUID();
+        Files.writeString(source.resolve("notes.txt"), (marker + "\n").repeat(2000));
+        Trees.write(source.resolve("random.bin"), new java.util.Random(1), 3 * PART);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
+                Map.of("store", "secure", "partSize", PART, "compression", "NONE"))));
+
+        assertThat(Api.get(id).getBoolean("manifest.encrypted")).isTrue();
+        Path stored = Api.storeRoot("secure").resolve("backups").resolve(id);
+        List<Path> parts;
+        try (Stream<Path> s = Files.list(stored)) {
+            parts = s.filter(p -> p.getFileName().toString().startsWith("part-")).toList();
+        }
+        assertThat(parts).isNotEmpty();
+        for (Path part : parts) {
+            String raw = new String(Files.readAllBytes(part), StandardCharsets.ISO_8859_1);
+            assertThat(raw).doesNotContain("PLAINTEXT-MARKER").doesNotContain("notes.txt");
+        }
+
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(200);
+        Trees.assertSameTree(source, target.resolve(name));
+    }
+
+    @Test
+    void aTamperedPartIsNamedByVerifyAndRestoreAndNothingHalfRestoredIsLeft() throws Exception {
+        String name = "tamper-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        Trees.generate(source, 21, 10, 8L * PART);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
+                Map.of("partSize", PART, "compression", "NONE"))));
+        Path part = Api.storeRoot("default").resolve("backups").resolve(id).resolve("part-00003");
+        try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "rw")) {
+            f.seek(100);
+            int b = f.read();
+            f.seek(100);
+            f.write(b ^ 0x5a);
+        }
+
+        given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                .when().post("/v1/backups/" + id + "/verify").then().statusCode(200)
+                .body("ok", equalTo(false)).body("badParts[0].part", equalTo("part-00003"))
+                .body("badParts.part", not(hasItem("part-00002")));
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(422)
+                .body("part", equalTo("part-00003")).body("detail", containsString("part-00003"));
+        assertOnlyCompleteFiles(source.getParent(), target);
+    }
+
+    @Test
+    void aMissingPartAndAMissingManifestAreNamed() throws Exception {
+        String name = "missing-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        Trees.generate(source, 22, 10, 6L * PART);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART))));
+        gatewayDelete("backups/" + id + "/part-00002");
+
+        given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                .when().post("/v1/backups/" + id + "/verify").then().statusCode(200)
+                .body("ok", equalTo(false)).body("badParts.part", hasItem("part-00002"))
+                .body("badParts.find { it.part == 'part-00002' }.reason", containsString("missing"));
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(422)
+                .body("part", equalTo("part-00002")).body("detail", containsString("part-00002 is missing"));
+        assertOnlyCompleteFiles(source.getParent(), target);
+
+        gatewayDelete("backups/" + id + "/manifest.json");
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(404)
+                .body("type", equalTo("urn:syncvault:problem:manifest-missing"))
+                .body("detail", containsString("manifest.json"));
+        given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                .when().post("/v1/backups/" + id + "/verify").then().statusCode(404);
+        // without a manifest it does not exist: a rebuilt catalog drops it
+        given().auth().oauth2(Tokens.admin()).when().post("/v1/backups/catalog/rebuild").then().statusCode(200);
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/backups/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void retentionKeepsTheNewestAndDryRunOnlyReports() {
+        String name = "keep-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("maxBackups", 2)));
+        String first = Api.backup(definitionId);
+        String second = Api.backup(definitionId);
+        String third = Api.backup(definitionId);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                .queryParam("definitionId", definitionId).when().get("/v1/backups").then().statusCode(200)
+                .body("items.id", equalTo(List.of(third, second))));
+        assertThat(Api.keys("default", "backups/" + first + "/")).isEmpty();
+
+        String keepOne = Api.createDefinition(Api.definition(List.of(name), Map.of("keepLast", 1)));
+        String a = Api.backup(keepOne);
+        // retention after this run removes a; a dry run over the remaining one deletes nothing
+        String b = Api.backup(keepOne);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Api.keys("default", "backups/" + a + "/")).isEmpty());
+        given().auth().oauth2(Tokens.writer()).queryParam("dryRun", true)
+                .when().post("/v1/backup/definitions/" + keepOne + "/retention").then().statusCode(200)
+                .body("keep", equalTo(List.of(b))).body("delete", equalTo(List.of()));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Api.definition(List.of(name), Map.of("keepLast", 0, "maxBackups", 0)))
+                .when().put("/v1/backup/definitions/" + keepOne).then().statusCode(200);
+    }
+
+    @Test
+    void dryRunListsWhatWouldGoWithoutDeleting() {
+        String name = "dry-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of()));
+        String older = Api.backup(definitionId);
+        String newer = Api.backup(definitionId);
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Api.definition(List.of(name), Map.of("keepLast", 1)))
+                .when().put("/v1/backup/definitions/" + definitionId).then().statusCode(200);
+
+        given().auth().oauth2(Tokens.writer()).queryParam("dryRun", true)
+                .when().post("/v1/backup/definitions/" + definitionId + "/retention").then().statusCode(200)
+                .body("keep", equalTo(List.of(newer))).body("delete", equalTo(List.of(older)));
+        assertThat(Api.keys("default", "backups/" + older + "/")).contains("backups/" + older + "/manifest.json");
+
+        given().auth().oauth2(Tokens.writer())
+                .when().post("/v1/backup/definitions/" + definitionId + "/retention").then().statusCode(200)
+                .body("delete", equalTo(List.of(older)));
+        assertThat(Api.keys("default", "backups/" + older + "/")).isEmpty();
+    }
+
+    @Test
+    void deleteRemovesManifestRowAndParts() {
+        String name = "del-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of())));
+        given().auth().oauth2(Tokens.writer()).when().delete("/v1/backups/" + id).then().statusCode(204);
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/backups/" + id).then().statusCode(404);
+        assertThat(Api.keys("default", "backups/" + id + "/")).isEmpty();
+        given().auth().oauth2(Tokens.writer()).when().delete("/v1/backups/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void theCatalogIsRebuiltFromTheManifests() {
+        String name = "cat-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of())));
+        QuarkusTransaction.requiringNew().run(() -> Backup.deleteById(id));
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/backups/" + id).then().statusCode(404);
+
+        given().auth().oauth2(Tokens.admin()).when().post("/v1/backups/catalog/rebuild").then().statusCode(200);
+
+        var rebuilt = Api.get(id);
+        assertThat(rebuilt.getString("status")).isEqualTo("COMPLETED");
+        assertThat(rebuilt.getString("manifest.id")).isEqualTo(id);
+        given().auth().oauth2(Tokens.writer()).when().post("/v1/backups/catalog/rebuild").then().statusCode(403);
+    }
+
+    @Test
+    void orphanPartsWithoutAManifestAreCleanedUp() {
+        String orphan = "20200101T000000Z-" + UUID.randomUUID();
+        given().auth().oauth2(Tokens.writer()).baseUri(Api.gatewayUrl()).contentType("application/octet-stream")
+                .body("left by a run that died".getBytes(StandardCharsets.UTF_8))
+                .when().put("/v1/stores/default/objects/backups/" + orphan + "/part-00000").then().statusCode(201);
+
+        given().auth().oauth2(Tokens.admin()).when().post("/v1/backups/cleanup").then().statusCode(200)
+                .body("removed", hasItem(orphan));
+        assertThat(Api.keys("default", "backups/" + orphan + "/")).isEmpty();
+    }
+
+    @Test
+    void definitionsAreValidatedAndPathsConfinedToTheRoots() {
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("name", "x-" + UUID.randomUUID(), "items", List.of("/etc")))
+                .when().post("/v1/backup/definitions").then().statusCode(422).body("detail", containsString("outside"));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("name", "x-" + UUID.randomUUID(), "items", List.of("a/../../b")))
+                .when().post("/v1/backup/definitions").then().statusCode(422);
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("name", "x-" + UUID.randomUUID(), "items", List.of("a"), "scheduleCron", "not a cron"))
+                .when().post("/v1/backup/definitions").then().statusCode(400);
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("items", List.of("a")))
+                .when().post("/v1/backup/definitions").then().statusCode(400);
+        given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON)
+                .body(Map.of("name", "x-" + UUID.randomUUID(), "items", List.of("a")))
+                .when().post("/v1/backup/definitions").then().statusCode(403);
+        String name = "dup-" + UUID.randomUUID();
+        Api.createDefinition(Map.of("name", name, "items", List.of("a")));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("name", name, "items", List.of("b")))
+                .when().post("/v1/backup/definitions").then().statusCode(409);
+
+        String item = "confine-" + UUID.randomUUID();
+        writeSmallTree(item);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(item), Map.of())));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", "/tmp/elsewhere"))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(422);
+    }
+
+    @Test
+    void theDefaultDefinitionHasTheOriginalItemsAndRetention() {
+        QuarkusTransaction.requiringNew().run(() -> io.syncvault.backup.BackupDefinition.delete("name", "default"));
+        given().auth().oauth2(Tokens.writer()).when().post("/v1/backup/definitions/defaults").then().statusCode(201)
+                .body("items", equalTo(List.of(".codebuddy/sessions", ".codebuddy/memory", ".codebuddy/settings")))
+                .body("maxBackups", equalTo(5)).body("scheduleInterval", equalTo("1h"));
+    }
+
+    @Test
+    void anIntervalScheduleStartsBackups() {
+        String name = "sched-" + UUID.randomUUID();
+        writeSmallTree(name);
+        Map<String, Object> body = Api.definition(List.of(name), Map.of("scheduleInterval", "2s", "keepLast", 1));
+        String definitionId = Api.createDefinition(body);
+        Map<String, Object> disabled = new java.util.HashMap<>(body);
+        disabled.put("enabled", false);
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                    .queryParam("definitionId", definitionId).when().get("/v1/backups").then().statusCode(200)
+                    .body("total", org.hamcrest.Matchers.greaterThanOrEqualTo(1)));
+        } finally {
+            given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(disabled)
+                    .when().put("/v1/backup/definitions/" + definitionId).then().statusCode(200)
+                    .body("enabled", equalTo(false));
+        }
+    }
+
+    @Test
+    void aCompletedSyncOfTheChosenItemStartsOneBackupPerEvent() {
+        String name = "synced-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String item = "sync-item-" + UUID.randomUUID();
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("triggerSyncItemId", item)));
+        String eventId = UUID.randomUUID().toString();
+        try (KafkaCompanion kafka = new KafkaCompanion(bootstrap)) {
+            for (int i = 0; i < 2; i++) { // the same event twice: at-least-once delivery
+                var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+                headers.add("ce_specversion", "1.0".getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_id", eventId.getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_type", "io.syncvault.sync.sync_completed".getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_source", "/syncvault/sync-service".getBytes(StandardCharsets.UTF_8));
+                headers.add("ce_subject", item.getBytes(StandardCharsets.UTF_8));
+                headers.add("content-type", "application/json".getBytes(StandardCharsets.UTF_8));
+                kafka.produceStrings().fromRecords(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                        "sync.events", null, item, "{\"itemId\":\"" + item + "\"}", headers)).awaitCompletion();
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                .queryParam("definitionId", definitionId).when().get("/v1/backups").then().statusCode(200)
+                .body("total", equalTo(1)));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> given()
+                .auth().oauth2(Tokens.reader()).queryParam("definitionId", definitionId).queryParam("status", "RUNNING")
+                .when().get("/v1/backups").then().body("total", equalTo(0)));
+        given().auth().oauth2(Tokens.reader()).queryParam("definitionId", definitionId).when().get("/v1/backups")
+                .then().body("total", equalTo(1));
+    }
+
+    private static void writeSmallTree(String name) {
+        try {
+            Path dir = Files.createDirectories(Api.root().resolve(name));
+            Files.writeString(dir.resolve("a.txt"), "a " + name);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void gatewayDelete(String key) {
+        given().auth().oauth2(Tokens.writer()).baseUri(Api.gatewayUrl())
+                .when().delete("/v1/stores/default/objects/" + key).then().statusCode(204);
+    }
+
+    private static List<String> types(ConsumerTask<String, String> events, String subject) {
+        return events.getRecords().stream().filter(r -> subject.equals(r.key())).map(BackupFlowTest::type).toList();
+    }
+
+    private static String type(ConsumerRecord<String, String> r) {
+        var h = r.headers().lastHeader("ce_type");
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** No temp names, and every file under target is identical to its source (source root = parent of the item). */
+    private static void assertOnlyCompleteFiles(Path sourceRoot, Path target) throws IOException {
+        if (!Files.exists(target)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(target)) {
+            for (Path p : s.toList()) {
+                assertThat(p.getFileName().toString()).doesNotContain(".svrestore-");
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    assertThat(Trees.sha256(p)).as("%s is complete", p)
+                            .isEqualTo(Trees.sha256(sourceRoot.resolve(target.relativize(p).toString())));
+                }
+            }
+        }
+    }
+}
