@@ -31,6 +31,9 @@ public class ProblemMapper {
         if (e.status() == 503) {
             r.header("Retry-After", "5");
         }
+        if (e.status() == 416 && e.extensions().get("size") != null) {
+            r.header("Content-Range", "bytes */" + e.extensions().get("size"));
+        }
         return r.type(PROBLEM_JSON).build();
     }
 

@@ -1,0 +1,434 @@
+package io.syncvault.storage.service;
+
+import io.syncvault.storage.ByteRange;
+import io.syncvault.storage.ObjectInfo;
+import io.syncvault.storage.ObjectKey;
+import io.syncvault.storage.ObjectListing;
+import io.syncvault.storage.ObjectSummary;
+import io.syncvault.storage.ObjectVersion;
+import io.syncvault.storage.ProblemException;
+import io.syncvault.storage.VersionList;
+import io.syncvault.storage.crypto.BodyFormat;
+import io.syncvault.storage.crypto.Compression;
+import io.syncvault.storage.events.StorageEvents;
+import io.syncvault.storage.provider.InvalidCursorException;
+import io.syncvault.storage.provider.InvalidKeyException;
+import io.syncvault.storage.provider.ObjectNotFoundException;
+import io.syncvault.storage.provider.ObjectWriter;
+import io.syncvault.storage.provider.PreconditionFailedException;
+import io.syncvault.storage.provider.ProviderListing;
+import io.syncvault.storage.provider.ProviderObject;
+import io.syncvault.storage.provider.ProviderRead;
+import io.syncvault.storage.provider.ProviderUnavailableException;
+import io.syncvault.storage.provider.StorageProvider;
+import io.syncvault.storage.provider.WriteCondition;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * The object API over the configured stores: streams bodies through SHA-256, size limit,
+ * compression and encryption into a provider write that becomes visible only when complete;
+ * keeps previous versions; reads back with range support and integrity checks; publishes a
+ * storage event after each durable change.
+ */
+@ApplicationScoped
+public class ObjectService {
+
+    static final String VERSIONS_PREFIX = ".syncvault/versions/";
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Pattern VERSION_ID = Pattern.compile("[0-9]{19}-[0-9a-f]{8}");
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int BUFFER = 1 << 16;
+
+    private final StoreRegistry stores;
+    private final StorageEvents events;
+
+    public ObjectService(StoreRegistry stores, StorageEvents events) {
+        this.stores = stores;
+        this.events = events;
+    }
+
+    // ---------- PUT ----------
+
+    public ObjectInfo put(PutRequest request) {
+        Store store = stores.get(request.store());
+        String key = ObjectKey.validate(request.key());
+        String expected = request.expectedSha256();
+        if (expected != null) {
+            if (!SHA256.matcher(expected).matches()) {
+                throw ProblemException.badRequest("X-SyncVault-Sha256 must be 64 hex digits");
+            }
+            expected = expected.toLowerCase();
+        }
+        long max = store.maxObjectSize();
+        if (request.contentLength() > max) {
+            throw tooLarge(store);
+        }
+        WriteCondition condition = new WriteCondition(request.ifMatch(), request.ifNoneMatch());
+        StorageProvider provider = store.provider();
+        Optional<ProviderObject> current = call(() -> provider.head(key));
+        checkCondition(condition, current, key);
+
+        BodyFormat format = store.encrypted() ? BodyFormat.ENCRYPTED_V1 : switch (store.compression()) {
+            case NONE -> BodyFormat.PLAIN;
+            case GZIP -> BodyFormat.GZIP;
+            case ZSTD -> BodyFormat.ZSTD;
+        };
+        long written = System.currentTimeMillis();
+        Map<String, String> initial = ObjectMetadata.encode(request.contentLength() >= 0 ? request.contentLength() : null,
+                expected, request.mtime(), format, written, request.metadata());
+        int keep = request.keepVersions() != null ? request.keepVersions() : store.config().versionsKept();
+        ProviderObject stored;
+        String kept = null;
+        try (ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial))) {
+            MessageDigest digest = sha256();
+            long size = 0;
+            try (OutputStream sink = encoder(store, key, writer.stream())) {
+                byte[] buffer = new byte[BUFFER];
+                InputStream body = request.body();
+                int n;
+                while ((n = body.read(buffer)) >= 0) {
+                    size += n;
+                    if (size > max) {
+                        throw tooLarge(store);
+                    }
+                    digest.update(buffer, 0, n);
+                    sink.write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                throw ProblemException.badRequest("the request body could not be read: " + e.getMessage());
+            }
+            String sha = HexFormat.of().formatHex(digest.digest());
+            if (expected != null && !expected.equals(sha)) {
+                throw ProblemException.badRequest("the body's SHA-256 is " + sha + ", not " + expected + "; nothing was stored")
+                        .with("sha256", sha);
+            }
+            if (request.contentLength() >= 0 && request.contentLength() != size) {
+                throw ProblemException.badRequest("the body has " + size + " bytes, not the declared " + request.contentLength());
+            }
+            Map<String, String> metadata = ObjectMetadata.encode(size, sha, request.mtime(), format, written,
+                    request.metadata());
+            if (keep > 0 && current.isPresent()) {
+                kept = keepVersion(provider, key);
+            }
+            try {
+                stored = call(() -> writer.commit(metadata));
+            } catch (RuntimeException e) {
+                dropVersion(provider, key, kept);
+                throw e;
+            }
+        }
+        if (kept != null) {
+            pruneVersions(provider, key, keep);
+        }
+        ObjectInfo info = ObjectMetadata.decode(key, stored);
+        events.stored(store.name(), info, request.origin(), request.actor());
+        return info;
+    }
+
+    private static OutputStream encoder(Store store, String key, OutputStream stored) {
+        try {
+            if (store.encrypted()) {
+                return store.cipher().encrypt(stored, store.name(), key, store.compression());
+            }
+            return store.compression().compress(stored);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---------- GET / HEAD ----------
+
+    /** The object's description (HEAD); 404 when missing. */
+    public ObjectInfo head(String storeName, String rawKey, String versionId) {
+        Store store = stores.get(storeName);
+        String key = ObjectKey.validate(rawKey);
+        String providerKey = versionId == null ? key : versionKey(key, versionId);
+        ProviderObject object = call(() -> store.provider().head(providerKey))
+                .orElseThrow(() -> notFound(key, versionId));
+        return ObjectMetadata.decode(key, object);
+    }
+
+    /** Opens the object (or a kept version) for reading, optionally a range of it. */
+    public ObjectRead read(String storeName, String rawKey, String versionId, String rangeHeader) {
+        Store store = stores.get(storeName);
+        String key = ObjectKey.validate(rawKey);
+        String providerKey = versionId == null ? key : versionKey(key, versionId);
+        StorageProvider provider = store.provider();
+        ProviderObject object = call(() -> provider.head(providerKey)).orElseThrow(() -> notFound(key, versionId));
+        ObjectInfo info = ObjectMetadata.decode(key, object);
+        ByteRange range = ByteRange.parse(rangeHeader, info.size());
+        BodyFormat format = ObjectMetadata.format(object);
+        ProviderRead read;
+        try {
+            if (format == BodyFormat.PLAIN && range != null) {
+                read = call(() -> provider.get(providerKey, range.first(), range.length()));
+                return new ObjectRead(ObjectMetadata.decode(key, read.object()), range, read.body());
+            }
+            read = call(() -> provider.get(providerKey, 0, -1));
+        } catch (ObjectNotFoundException e) {
+            throw notFound(key, versionId);
+        }
+        info = ObjectMetadata.decode(key, read.object());
+        try {
+            InputStream plain = decoder(store, key, format, read.body());
+            if (range == null) {
+                return new ObjectRead(info, null, new VerifyingInputStream(plain, info.sha256(), info.size()));
+            }
+            // encrypted or compressed content is decoded from its start; only the range is sent
+            plain.skipNBytes(range.first());
+            return new ObjectRead(info, range, new io.syncvault.storage.provider.BoundedInputStream(plain, range.length()));
+        } catch (IOException e) {
+            closeQuietly(read);
+            throw new ProblemException(500, "integrity", "Integrity check failed",
+                    "the stored object " + key + " cannot be decoded: " + e.getMessage());
+        }
+    }
+
+    private static InputStream decoder(Store store, String key, BodyFormat format, InputStream stored) throws IOException {
+        return switch (format) {
+            case PLAIN -> stored;
+            case GZIP -> Compression.GZIP.decompress(stored);
+            case ZSTD -> Compression.ZSTD.decompress(stored);
+            case ENCRYPTED_V1 -> {
+                if (!store.encrypted()) {
+                    throw new IOException("the object is encrypted but store " + store.name() + " has no key");
+                }
+                yield store.cipher().decrypt(stored, store.name(), key);
+            }
+        };
+    }
+
+    // ---------- DELETE ----------
+
+    public void delete(String storeName, String rawKey, String ifMatch, String origin, Integer keepVersions, String actor) {
+        Store store = stores.get(storeName);
+        String key = ObjectKey.validate(rawKey);
+        StorageProvider provider = store.provider();
+        ProviderObject current = call(() -> provider.head(key)).orElseThrow(() -> notFound(key, null));
+        if (ifMatch != null && !ifMatch.equals(current.versionTag())) {
+            throw preconditionFailed(key, current.versionTag());
+        }
+        int keep = keepVersions != null ? keepVersions : store.config().versionsKept();
+        String kept = keep > 0 ? keepVersion(provider, key) : null;
+        try {
+            call(() -> {
+                provider.delete(key, ifMatch);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            dropVersion(provider, key, kept);
+            if (e instanceof ProblemException p && p.status() == 404) {
+                throw notFound(key, null);
+            }
+            throw e;
+        }
+        if (kept != null) {
+            pruneVersions(provider, key, keep);
+        }
+        events.deleted(store.name(), ObjectMetadata.decode(key, current), origin, actor);
+    }
+
+    // ---------- LIST ----------
+
+    public ObjectListing list(String storeName, String prefix, String delimiter, String cursor, int limit) {
+        Store store = stores.get(storeName);
+        if (prefix != null && isInternal(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix)) {
+            return new ObjectListing(List.of(), List.of(), null);
+        }
+        String p = ObjectKey.validatePrefix(prefix);
+        if (limit < 1 || limit > 1000) {
+            throw ProblemException.badRequest("limit must be between 1 and 1000");
+        }
+        String d = delimiter == null || delimiter.isEmpty() ? null : delimiter;
+        ProviderListing page;
+        try {
+            page = call(() -> store.provider().list(p, d, cursor, limit));
+        } catch (InvalidCursorException e) {
+            throw ProblemException.badRequest("invalid cursor");
+        }
+        List<ObjectSummary> items = page.objects().stream()
+                .filter(o -> !isInternal(o.key()))
+                .map(o -> ObjectSummary.of(ObjectMetadata.decode(o.key(), o)))
+                .toList();
+        List<String> prefixes = page.prefixes().stream().filter(x -> !isInternal(x)).toList();
+        return new ObjectListing(items, prefixes, page.nextCursor());
+    }
+
+    private static boolean isInternal(String key) {
+        return key.regionMatches(true, 0, ".syncvault", 0, 10) && (key.length() == 10 || key.charAt(10) == '/');
+    }
+
+    // ---------- versions ----------
+
+    public VersionList versions(String storeName, String rawKey) {
+        Store store = stores.get(storeName);
+        String key = ObjectKey.validate(rawKey);
+        List<ObjectVersion> versions = new ArrayList<>();
+        for (ProviderObject o : listVersions(store.provider(), key)) {
+            ObjectInfo info = ObjectMetadata.decode(key, o);
+            String id = o.key().substring(o.key().lastIndexOf('/') + 1);
+            versions.add(new ObjectVersion(id, info.size(), info.sha256(), info.mtime(), ObjectMetadata.written(o)));
+        }
+        return new VersionList(key, versions);
+    }
+
+    /** Makes a kept version the current object again; the replaced current object is kept as a version. */
+    public ObjectInfo restore(String storeName, String rawKey, String versionId, String origin, String actor) {
+        Store store = stores.get(storeName);
+        String key = ObjectKey.validate(rawKey);
+        if (versionId == null || versionId.isBlank()) {
+            throw ProblemException.badRequest("versionId is required");
+        }
+        String source = versionKey(key, versionId);
+        StorageProvider provider = store.provider();
+        call(() -> provider.head(source)).orElseThrow(() -> notFound(key, versionId));
+        int keep = store.config().versionsKept();
+        String kept = keep > 0 && call(() -> provider.head(key)).isPresent() ? keepVersion(provider, key) : null;
+        ProviderObject restored;
+        try {
+            restored = call(() -> provider.copy(source, key));
+        } catch (RuntimeException e) {
+            dropVersion(provider, key, kept);
+            throw e;
+        }
+        if (kept != null) {
+            pruneVersions(provider, key, keep + 1);
+        }
+        ObjectInfo info = ObjectMetadata.decode(key, restored);
+        events.stored(store.name(), info, origin, actor);
+        return info;
+    }
+
+    private static String versionKey(String key, String versionId) {
+        if (!VERSION_ID.matcher(versionId).matches()) {
+            throw ProblemException.badRequest("invalid version id");
+        }
+        return VERSIONS_PREFIX + key + "/" + versionId;
+    }
+
+    /** Copies the current object to a new kept version; the id sorts newest first. */
+    private static String keepVersion(StorageProvider provider, String key) {
+        String id = String.format("%019d", Long.MAX_VALUE - System.currentTimeMillis()) + "-"
+                + HexFormat.of().formatHex(randomBytes(4));
+        String target = VERSIONS_PREFIX + key + "/" + id;
+        try {
+            call(() -> provider.copy(key, target));
+            return target;
+        } catch (ProblemException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void dropVersion(StorageProvider provider, String key, String kept) {
+        if (kept != null) {
+            try {
+                provider.delete(kept, null);
+            } catch (RuntimeException e) {
+                // an extra kept version is harmless; pruning removes it later
+            }
+        }
+    }
+
+    private static List<ProviderObject> listVersions(StorageProvider provider, String key) {
+        List<ProviderObject> all = new ArrayList<>();
+        String cursor = null;
+        do {
+            String c = cursor;
+            ProviderListing page = call(() -> provider.list(VERSIONS_PREFIX + key + "/", "/", c, 1000));
+            all.addAll(page.objects());
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        all.sort((a, b) -> a.key().compareTo(b.key()));
+        return all;
+    }
+
+    private static void pruneVersions(StorageProvider provider, String key, int keep) {
+        List<ProviderObject> versions = listVersions(provider, key);
+        for (int i = keep; i < versions.size(); i++) {
+            try {
+                provider.delete(versions.get(i).key(), null);
+            } catch (RuntimeException e) {
+                // pruned on the next write
+            }
+        }
+    }
+
+    // ---------- errors ----------
+
+    private static void checkCondition(WriteCondition condition, Optional<ProviderObject> current, String key) {
+        String tag = current.map(ProviderObject::versionTag).orElse(null);
+        if (!condition.holds(tag)) {
+            throw preconditionFailed(key, tag);
+        }
+    }
+
+    static ProblemException preconditionFailed(String key, String currentTag) {
+        return new ProblemException(412, "precondition-failed", "Precondition failed",
+                currentTag == null ? key + " does not exist" : "the current version of " + key + " is " + currentTag)
+                .with("currentVersionTag", currentTag);
+    }
+
+    private static ProblemException notFound(String key, String versionId) {
+        return ProblemException.notFound(versionId == null ? "no object " + key : "no version " + versionId + " of " + key);
+    }
+
+    private static ProblemException tooLarge(Store store) {
+        return new ProblemException(413, "too-large", "Object too large",
+                "store " + store.name() + " accepts objects up to " + store.maxObjectSize() + " bytes")
+                .with("maxObjectSize", store.maxObjectSize());
+    }
+
+    /** Runs a provider call and turns its failures into problems with the right status. */
+    static <T> T call(Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (ObjectNotFoundException e) {
+            throw ProblemException.notFound(e.getMessage());
+        } catch (PreconditionFailedException e) {
+            throw new ProblemException(412, "precondition-failed", "Precondition failed", e.getMessage());
+        } catch (InvalidKeyException e) {
+            throw ProblemException.badRequest("invalid object key: " + e.getMessage());
+        } catch (ProviderUnavailableException e) {
+            throw ProblemException.unavailable("the store's provider is not available: " + e.getMessage());
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // nothing more to do
+        }
+    }
+}

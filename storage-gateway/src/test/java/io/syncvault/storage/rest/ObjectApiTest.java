@@ -1,0 +1,408 @@
+package io.syncvault.storage.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
+import io.syncvault.storage.support.Tokens;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** The object API over HTTP, every status of the contract, against local stores (plain, encrypted, small). */
+@QuarkusTest
+class ObjectApiTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private static RequestSpecification as(String token) {
+        return given().auth().oauth2(token);
+    }
+
+    private static String unique(String name) {
+        return "t-" + UUID.randomUUID() + "/" + name;
+    }
+
+    private static String sha256(byte[] data) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    }
+
+    private static byte[] random(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static Response put(String store, String key, byte[] body) {
+        return as(Tokens.writer()).urlEncodingEnabled(false).contentType("application/octet-stream").body(body)
+                .when().put("/v1/stores/" + store + "/objects/" + key);
+    }
+
+    @Test
+    void listsStoresWithoutSecrets() {
+        as(Tokens.reader()).when().get("/v1/stores").then().statusCode(200)
+                .body("name", hasItem("secure"))
+                .body("find { it.name == 'secure' }.encryption", equalTo(true))
+                .body("find { it.name == 'secure' }.compression", equalTo("zstd"))
+                .body("find { it.name == 'small' }.maxObjectSize", equalTo(1024))
+                .body(not(containsString("passphrase")));
+    }
+
+    @Test
+    void putThenGetHeadAndRangesInEveryStore() throws Exception {
+        for (String store : List.of("default", "secure")) {
+            String key = unique("docs/report ü.txt").replace(" ", "%20").replace("ü", "%C3%BC");
+            byte[] body = random(3 * 1024 * 1024 + 17, 1);
+            String versionTag = as(Tokens.writer()).urlEncodingEnabled(false)
+                    .header("X-SyncVault-Mtime", "1700000000123").header("X-SyncVault-Meta-Author", "alice")
+                    .header("X-SyncVault-Sha256", sha256(body))
+                    .contentType("application/octet-stream").body(body)
+                    .when().put("/v1/stores/" + store + "/objects/" + key)
+                    .then().statusCode(201)
+                    .body("size", equalTo(body.length)).body("sha256", equalTo(sha256(body)))
+                    .body("mtime", equalTo(1700000000123L)).body("key", containsString("report ü.txt"))
+                    .extract().path("versionTag");
+            byte[] got = as(Tokens.reader()).urlEncodingEnabled(false).when().get("/v1/stores/" + store + "/objects/" + key)
+                    .then().statusCode(200)
+                    .header("ETag", "\"" + versionTag + "\"")
+                    .header("X-SyncVault-Sha256", sha256(body))
+                    .header("X-SyncVault-Size", String.valueOf(body.length))
+                    .header("X-SyncVault-Mtime", "1700000000123")
+                    .header("X-SyncVault-Meta-author", "alice")
+                    .header("Last-Modified", notNullValue())
+                    .extract().asByteArray();
+            assertThat(got).isEqualTo(body);
+            as(Tokens.reader()).urlEncodingEnabled(false).when().head("/v1/stores/" + store + "/objects/" + key)
+                    .then().statusCode(200).header("ETag", "\"" + versionTag + "\"")
+                    .header("X-SyncVault-Size", String.valueOf(body.length));
+            byte[] middle = as(Tokens.reader()).urlEncodingEnabled(false).header("Range", "bytes=1048570-2097160")
+                    .when().get("/v1/stores/" + store + "/objects/" + key).then().statusCode(206)
+                    .header("Content-Range", "bytes 1048570-2097160/" + body.length).extract().asByteArray();
+            assertThat(middle).isEqualTo(java.util.Arrays.copyOfRange(body, 1048570, 2097161));
+            byte[] tail = as(Tokens.reader()).urlEncodingEnabled(false).header("Range", "bytes=-10")
+                    .when().get("/v1/stores/" + store + "/objects/" + key).then().statusCode(206).extract().asByteArray();
+            assertThat(tail).isEqualTo(java.util.Arrays.copyOfRange(body, body.length - 10, body.length));
+            byte[] from = as(Tokens.reader()).urlEncodingEnabled(false).header("Range", "bytes=" + (body.length - 5) + "-")
+                    .when().get("/v1/stores/" + store + "/objects/" + key).then().statusCode(206).extract().asByteArray();
+            assertThat(from).isEqualTo(java.util.Arrays.copyOfRange(body, body.length - 5, body.length));
+            as(Tokens.reader()).urlEncodingEnabled(false).header("Range", "bytes=" + body.length + "-")
+                    .when().get("/v1/stores/" + store + "/objects/" + key).then().statusCode(416)
+                    .header("Content-Range", "bytes */" + body.length);
+        }
+    }
+
+    @Test
+    void emptyObjectRoundTrips() {
+        for (String store : List.of("default", "secure", "small")) {
+            String key = unique("empty");
+            put(store, key, new byte[0]).then().statusCode(201).body("size", equalTo(0));
+            assertThat(as(Tokens.reader()).when().get("/v1/stores/" + store + "/objects/" + key)
+                    .then().statusCode(200).extract().asByteArray()).isEmpty();
+        }
+    }
+
+    @Test
+    void conditionalWritesAndDeletes() {
+        String key = unique("cond.bin");
+        String v1 = put("default", key, "one".getBytes()).then().statusCode(201).extract().path("versionTag");
+        as(Tokens.writer()).header("If-None-Match", "*").body("x".getBytes()).contentType("application/octet-stream")
+                .when().put("/v1/stores/default/objects/" + key).then().statusCode(412)
+                .body("status", equalTo(412));
+        as(Tokens.writer()).header("If-Match", "\"nope\"").body("x".getBytes()).contentType("application/octet-stream")
+                .when().put("/v1/stores/default/objects/" + key).then().statusCode(412);
+        String v2 = as(Tokens.writer()).header("If-Match", "\"" + v1 + "\"").body("two".getBytes())
+                .contentType("application/octet-stream").when().put("/v1/stores/default/objects/" + key)
+                .then().statusCode(201).extract().path("versionTag");
+        assertThat(v2).isNotEqualTo(v1);
+        as(Tokens.writer()).header("If-Match", "\"" + v1 + "\"").when().delete("/v1/stores/default/objects/" + key)
+                .then().statusCode(412);
+        as(Tokens.reader()).when().get("/v1/stores/default/objects/" + key).then().statusCode(200)
+                .body(equalTo("two"));
+        as(Tokens.writer()).header("If-Match", "\"" + v2 + "\"").when().delete("/v1/stores/default/objects/" + key)
+                .then().statusCode(204);
+        as(Tokens.writer()).when().delete("/v1/stores/default/objects/" + key).then().statusCode(404);
+        as(Tokens.reader()).when().get("/v1/stores/default/objects/" + key).then().statusCode(404)
+                .contentType("application/problem+json");
+        String created = unique("create-only");
+        as(Tokens.writer()).header("If-None-Match", "*").body("new".getBytes()).contentType("application/octet-stream")
+                .when().put("/v1/stores/default/objects/" + created).then().statusCode(201);
+    }
+
+    @Test
+    void shaMismatchStoresNothing() {
+        String key = unique("bad-sha");
+        as(Tokens.writer()).header("X-SyncVault-Sha256", "0".repeat(64)).body("content".getBytes())
+                .contentType("application/octet-stream").when().put("/v1/stores/default/objects/" + key)
+                .then().statusCode(400).body("detail", containsString("nothing was stored"));
+        as(Tokens.reader()).when().get("/v1/stores/default/objects/" + key).then().statusCode(404);
+    }
+
+    @Test
+    void authenticationAndRoles() {
+        given().when().get("/v1/stores").then().statusCode(401).header("WWW-Authenticate", "Bearer");
+        given().body("x".getBytes()).contentType("application/octet-stream")
+                .when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(401);
+        as(Tokens.reader()).body("x".getBytes()).contentType("application/octet-stream")
+                .when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(403);
+        as(Tokens.reader()).when().delete("/v1/stores/default/objects/" + unique("x")).then().statusCode(403);
+        as(Tokens.writer()).contentType("application/json").body("{\"passphrase\":\"another one\"}")
+                .when().post("/v1/stores/secure/keys").then().statusCode(403);
+    }
+
+    @Test
+    void unknownStoreAndMissingObject() {
+        put("nosuchstore", unique("x"), "x".getBytes()).then().statusCode(404).body("detail", containsString("nosuchstore"));
+        as(Tokens.reader()).when().get("/v1/stores/nosuchstore/objects").then().statusCode(404);
+        as(Tokens.reader()).when().get("/v1/stores/default/objects/" + unique("missing")).then().statusCode(404);
+        as(Tokens.reader()).when().head("/v1/stores/default/objects/" + unique("missing")).then().statusCode(404);
+    }
+
+    @Test
+    void tooLargeIsRejectedWhetherDeclaredOrStreamed() throws Exception {
+        String key = unique("big");
+        put("small", key, new byte[1025]).then().statusCode(413);
+        put("small", key, new byte[1024]).then().statusCode(201);
+        // a chunked body without Content-Length is cut off while streaming
+        HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/small/objects/" + unique("chunked")))
+                .header("Authorization", "Bearer " + Tokens.writer())
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[5000])))
+                .build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    void badKeysAre400AndNothingEscapesTheRoot() throws Exception {
+        // dot segments are removed by the HTTP layer before routing (RFC 3986: %2E is '.'), so such URLs
+        // never reach a store: they get 404 for an unknown route, or 400 where they still name an object
+        for (String key : List.of("a/%2E%2E/%2E%2E/escape", "%2E%2E", "..%2F..%2Fescape", "a/../../../../escape")) {
+            assertThat(rawPut("v1/stores/default/objects/" + key).statusCode()).as(key).isIn(400, 404);
+        }
+        List<String> bad = List.of("a//b", "a/./b", "a%5Cb", "a%00b", "a%0Ab",
+                "%2Fabs", ".syncvault/keys/x", "%2Esyncvault/meta/x", "x/" + "a".repeat(1100), "a/",
+                "caf%65%CC%81" /* e + combining acute: not NFC */);
+        for (String key : bad) {
+            // the JDK client sends the path exactly as written (REST Assured would tidy it)
+            HttpResponse<String> response = rawPut("v1/stores/default/objects/" + key);
+            assertThat(response.statusCode()).as(key + " " + response.body()).isEqualTo(400);
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+        }
+        assertThat(Path.of("target/test-data/escape")).doesNotExist();
+        assertThat(Path.of("target/escape")).doesNotExist();
+        // legal but unusual keys are stored and read back exactly
+        String odd = unique("caf%C3%A9 %E2%9C%93 [1] (copy) #2.txt").replace(" ", "%20").replace("#", "%23")
+                .replace("[", "%5B").replace("]", "%5D");
+        put("default", odd, "fine".getBytes()).then().statusCode(201).body("key", containsString("café ✓ [1] (copy) #2.txt"));
+        as(Tokens.reader()).urlEncodingEnabled(false).when().get("/v1/stores/default/objects/" + odd)
+                .then().statusCode(200).body(equalTo("fine"));
+    }
+
+    private HttpResponse<String> rawPut(String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base.toString() + path))
+                .header("Authorization", "Bearer " + Tokens.writer())
+                .PUT(HttpRequest.BodyPublishers.ofString("evil")).build();
+        return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void listingPagesWithPrefixAndDelimiter() {
+        String dir = "list-" + UUID.randomUUID();
+        for (String name : List.of("a.txt", "b/1.txt", "b/2.txt", "c.txt", "d/x/y.txt", "e.txt")) {
+            put("default", dir + "/" + name, name.getBytes()).then().statusCode(201);
+        }
+        Response first = as(Tokens.reader()).queryParam("prefix", dir + "/").queryParam("limit", 4)
+                .when().get("/v1/stores/default/objects");
+        first.then().statusCode(200).body("items", hasSize(4)).body("nextCursor", notNullValue())
+                .body("items[0].key", equalTo(dir + "/a.txt")).body("items[1].key", equalTo(dir + "/b/1.txt"))
+                .body("items[0].sha256", notNullValue()).body("items[0].size", equalTo(5));
+        as(Tokens.reader()).queryParam("prefix", dir + "/").queryParam("limit", 4)
+                .queryParam("cursor", first.path("nextCursor").toString())
+                .when().get("/v1/stores/default/objects").then().statusCode(200)
+                .body("items.key", equalTo(List.of(dir + "/d/x/y.txt", dir + "/e.txt"))).body("nextCursor", nullValue());
+        Response rolled = as(Tokens.reader()).queryParam("prefix", dir + "/").queryParam("delimiter", "/")
+                .queryParam("limit", 3).when().get("/v1/stores/default/objects");
+        rolled.then().statusCode(200).body("items.key", equalTo(List.of(dir + "/a.txt", dir + "/c.txt")))
+                .body("prefixes", equalTo(List.of(dir + "/b/"))).body("nextCursor", notNullValue());
+        as(Tokens.reader()).queryParam("prefix", dir + "/").queryParam("delimiter", "/").queryParam("limit", 3)
+                .queryParam("cursor", rolled.path("nextCursor").toString()).when().get("/v1/stores/default/objects")
+                .then().statusCode(200).body("items.key", equalTo(List.of(dir + "/e.txt")))
+                .body("prefixes", equalTo(List.of(dir + "/d/"))).body("nextCursor", nullValue());
+        as(Tokens.reader()).queryParam("prefix", dir + "/").queryParam("delimiter", "/").queryParam("limit", 1000)
+                .when().get("/v1/stores/default/objects").then().statusCode(200)
+                .body("items.key", equalTo(List.of(dir + "/a.txt", dir + "/c.txt", dir + "/e.txt")))
+                .body("prefixes", equalTo(List.of(dir + "/b/", dir + "/d/")));
+        as(Tokens.reader()).queryParam("limit", 1001).when().get("/v1/stores/default/objects").then().statusCode(400);
+        as(Tokens.reader()).queryParam("cursor", "@@@").when().get("/v1/stores/default/objects").then().statusCode(400);
+        as(Tokens.reader()).queryParam("prefix", ".syncvault/").when().get("/v1/stores/secure/objects").then()
+                .statusCode(200).body("items", hasSize(0));
+        as(Tokens.reader()).when().get("/v1/stores/secure/objects").then().statusCode(200)
+                .body("prefixes", not(hasItem(".syncvault/"))).body("items.key", not(hasItem(containsString(".syncvault"))));
+    }
+
+    @Test
+    void versionsAreKeptListedReadAndRestored() {
+        String key = unique("versioned.txt");
+        put("small", key, "v1".getBytes()).then().statusCode(201);
+        put("small", key, "v2".getBytes()).then().statusCode(201);
+        put("small", key, "v3".getBytes()).then().statusCode(201);
+        put("small", key, "v4".getBytes()).then().statusCode(201);
+        Response versions = as(Tokens.reader()).when().get("/v1/stores/small/versions/" + key);
+        versions.then().statusCode(200).body("key", equalTo(key)).body("versions", hasSize(2));
+        List<String> ids = versions.path("versions.versionId");
+        as(Tokens.reader()).queryParam("version", ids.get(0)).when().get("/v1/stores/small/objects/" + key)
+                .then().statusCode(200).body(equalTo("v3"));
+        as(Tokens.reader()).queryParam("version", ids.get(1)).when().get("/v1/stores/small/objects/" + key)
+                .then().statusCode(200).body(equalTo("v2"));
+        as(Tokens.reader()).queryParam("version", "0000000000000000000-00000000").when()
+                .get("/v1/stores/small/objects/" + key).then().statusCode(404);
+        as(Tokens.writer()).contentType("application/json").body("{\"versionId\":\"" + ids.get(1) + "\"}")
+                .when().post("/v1/stores/small/versions/" + key).then().statusCode(201).body("sha256", notNullValue());
+        as(Tokens.reader()).when().get("/v1/stores/small/objects/" + key).then().statusCode(200).body(equalTo("v2"));
+        List<String> after = as(Tokens.reader()).when().get("/v1/stores/small/versions/" + key).path("versions.versionId");
+        assertThat(after).hasSizeLessThanOrEqualTo(3);
+        as(Tokens.reader()).queryParam("version", after.get(0)).when().get("/v1/stores/small/objects/" + key)
+                .then().statusCode(200).body(equalTo("v4"));
+        // a delete keeps the deleted content as a version
+        as(Tokens.writer()).when().delete("/v1/stores/small/objects/" + key).then().statusCode(204);
+        String last = as(Tokens.reader()).when().get("/v1/stores/small/versions/" + key).path("versions[0].versionId");
+        as(Tokens.reader()).queryParam("version", last).when().get("/v1/stores/small/objects/" + key)
+                .then().statusCode(200).body(equalTo("v2"));
+        as(Tokens.writer()).contentType("application/json").body("{\"versionId\":\"nope\"}")
+                .when().post("/v1/stores/small/versions/" + key).then().statusCode(400);
+    }
+
+    @Test
+    void encryptedObjectsAreNotPlaintextOnDisk() throws Exception {
+        String key = unique("secret.txt");
+        byte[] body = "top secret text that must not appear on disk ".repeat(1000).getBytes(StandardCharsets.UTF_8);
+        put("secure", key, body).then().statusCode(201);
+        Path file = Path.of("target/test-data/secure").resolve(key);
+        assertThat(file).exists();
+        byte[] raw = Files.readAllBytes(file);
+        assertThat(new String(raw, StandardCharsets.ISO_8859_1)).doesNotContain("top secret");
+        assertThat(raw).startsWith('S', 'V', 'G', 'W');
+        assertThat(Path.of("target/test-data/secure/.syncvault/keys")).isNotEmptyDirectory();
+    }
+
+    @Test
+    void keysCanBeAddedAndRemovedButNotTheLast() throws Exception {
+        String keyId = as(Tokens.admin()).contentType("application/json").body("{\"passphrase\":\"a second passphrase\"}")
+                .when().post("/v1/stores/secure/keys").then().statusCode(201).body("keyId", notNullValue())
+                .extract().path("keyId");
+        assertThat(Path.of("target/test-data/secure/.syncvault/keys/" + keyId + ".json")).exists();
+        as(Tokens.admin()).when().delete("/v1/stores/secure/keys/" + keyId).then().statusCode(204);
+        as(Tokens.admin()).when().delete("/v1/stores/secure/keys/" + keyId).then().statusCode(404);
+        as(Tokens.admin()).contentType("application/json").body("{\"passphrase\":\"x\"}")
+                .when().post("/v1/stores/default/keys").then().statusCode(409);
+        try (Stream<Path> files = Files.list(Path.of("target/test-data/secure/.syncvault/keys"))) {
+            List<Path> left = files.toList();
+            if (left.size() == 1) {
+                String only = left.get(0).getFileName().toString().replace(".json", "");
+                as(Tokens.admin()).when().delete("/v1/stores/secure/keys/" + only).then().statusCode(409);
+            }
+        }
+    }
+
+    @Test
+    void corruptionFoundMidStreamAbortsTheConnection() throws Exception {
+        for (String store : List.of("secure", "default")) {
+            String key = unique("tampered.bin");
+            byte[] body = random(3 * 1024 * 1024, 7);
+            put(store, key, body).then().statusCode(201);
+            Path file = Path.of("target/test-data/" + store).resolve(key);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+                long at = ch.size() - 1000;
+                ch.read(b, at);
+                b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
+                ch.write(b, at);
+            }
+            HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/" + store + "/objects/" + key))
+                    .header("Authorization", "Bearer " + Tokens.reader()).GET().build();
+            HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThatThrownBy(() -> {
+                try (InputStream in = response.body()) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+            }).as(store).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void largeBodyStreamsBothWays() throws Exception {
+        long size = 64L * 1024 * 1024 + 3;
+        String key = unique("large.bin");
+        URI uri = base.toURI().resolve("v1/stores/secure/objects/" + key);
+        HttpRequest put = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + Tokens.writer())
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new PatternStream(size)), size)).build();
+        HttpResponse<String> stored = HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString());
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(201);
+        HttpRequest get = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + Tokens.reader()).GET().build();
+        HttpResponse<InputStream> read = HttpClient.newHttpClient().send(get, HttpResponse.BodyHandlers.ofInputStream());
+        MessageDigest expected = MessageDigest.getInstance("SHA-256");
+        new PatternStream(size).transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), expected));
+        MessageDigest actual = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = read.body()) {
+            in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), actual));
+        }
+        assertThat(HexFormat.of().formatHex(actual.digest())).isEqualTo(HexFormat.of().formatHex(expected.digest()));
+    }
+
+    /** A deterministic stream of {@code size} bytes, generated on the fly. */
+    static final class PatternStream extends InputStream {
+        private final long size;
+        private long position;
+
+        PatternStream(long size) {
+            this.size = size;
+        }
+
+        @Override
+        public int read() {
+            return position < size ? (int) ((position++ * 31 + 7) & 0xff) : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (position >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(len, size - position);
+            for (int i = 0; i < n; i++) {
+                b[off + i] = (byte) ((position++ * 31 + 7) & 0xff);
+            }
+            return n;
+        }
+    }
+}
