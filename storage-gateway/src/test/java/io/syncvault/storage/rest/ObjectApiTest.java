@@ -186,6 +186,15 @@ class ObjectApiTest {
     }
 
     @Test
+    void providerDownIs503WithRetryAfter() {
+        put("unreachable", unique("x"), "x".getBytes()).then().statusCode(503).header("Retry-After", notNullValue())
+                .contentType("application/problem+json");
+        as(Tokens.reader()).when().get("/v1/stores/unreachable/objects/" + unique("x")).then().statusCode(503)
+                .header("Retry-After", notNullValue());
+        as(Tokens.reader()).when().get("/v1/stores/unreachable/objects").then().statusCode(503);
+    }
+
+    @Test
     void tooLargeIsRejectedWhetherDeclaredOrStreamed() throws Exception {
         String key = unique("big");
         put("small", key, new byte[1025]).then().statusCode(413);

@@ -37,7 +37,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
     }
 
     /** Settings from the environment, else from deploy/local/run/env. */
-    static Map<String, String> localEnv() {
+    public static Map<String, String> localEnv() {
         Map<String, String> env = new HashMap<>();
         if (Files.exists(ENV_FILE)) {
             try {
@@ -59,7 +59,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         return env;
     }
 
-    static void require(String what, String hostPort, String script) {
+    public static void require(String what, String hostPort, String script) {
         String[] hp = hostPort.split(",")[0].split(":");
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2000);
