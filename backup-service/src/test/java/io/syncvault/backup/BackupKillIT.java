@@ -65,6 +65,14 @@ class BackupKillIT {
         if (gateway != null) {
             gateway.stop();
         }
+        if (root != null) {
+            // the generated tree is large: do not keep it in target/
+            try (java.util.stream.Stream<Path> all = Files.walk(root)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // best effort
+            }
+        }
     }
 
     @Test
