@@ -142,7 +142,7 @@ public class ObjectResource {
         } catch (IOException | RuntimeException e) {
             LOG.warnf("aborting the response for %s: %s", read.info().key(), e.getMessage());
             connection.connection().close();
-            throw e;
+            throw new StreamAbortedException(e);
         }
     }
 

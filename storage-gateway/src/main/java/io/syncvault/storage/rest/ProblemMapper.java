@@ -71,6 +71,12 @@ public class ProblemMapper {
                 .header("Retry-After", "5").build();
     }
 
+    /** A body failed after its first byte: the connection is already closed, there is nobody to answer. */
+    @ServerExceptionMapper
+    public Response aborted(StreamAbortedException e) {
+        return Response.status(500).build();
+    }
+
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
