@@ -3,7 +3,15 @@ package io.syncvault.sync.rest;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncItemSpec;
 import io.syncvault.sync.security.Roles;
+import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.service.SyncItemService;
+import io.syncvault.sync.service.SyncService;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.QueryParam;
+import java.net.URI;
+import java.util.Map;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
@@ -19,14 +27,33 @@ import jakarta.ws.rs.core.Context;
 import java.util.List;
 import java.util.UUID;
 
-/** CRUD of sync items, and the one call that creates the default items. */
+/** CRUD of sync items, the call that creates the default items, and an item's runs. */
 @Path("/v1/sync/items")
 public class SyncItemResource {
 
     private final SyncItemService items;
+    private final SyncService sync;
 
-    public SyncItemResource(SyncItemService items) {
+    public SyncItemResource(SyncItemService items, SyncService sync) {
         this.items = items;
+        this.sync = sync;
+    }
+
+    /** Starts a run of the item: 202 with the run id, 409 when it is already syncing. */
+    @POST
+    @Path("{id}/run")
+    @RolesAllowed(Roles.WRITE)
+    public Response run(@PathParam("id") UUID id) {
+        UUID runId = sync.run(id, "API");
+        return Response.accepted(Map.of("runId", runId, "itemId", id)).location(URI.create("/v1/sync/runs/" + runId)).build();
+    }
+
+    /** The item's runs, newest first. */
+    @GET
+    @Path("{id}/runs")
+    @RolesAllowed(Roles.READ)
+    public List<SyncRun> history(@PathParam("id") UUID id, @QueryParam("limit") @DefaultValue("20") @Min(1) @Max(500) int limit) {
+        return sync.history(id, limit);
     }
 
     @POST

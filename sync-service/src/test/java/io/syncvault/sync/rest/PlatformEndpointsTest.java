@@ -13,7 +13,7 @@ class PlatformEndpointsTest {
 
     @Test
     void readinessChecksKafkaDatabaseAndGateway() {
-        // the gateway is not started by this test: readiness must say so while the others are up
+        // the gateway is a real process started by TestInfrastructure; readiness lists it beside Kafka and PostgreSQL
         given().when().get("/q/health/ready").then()
                 .body("checks.name", hasItems("Database connections health check", "Kafka connection health check",
                         "Storage gateway"))

@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * Prepares what every test of this service needs: checks that the real Kafka broker and
  * PostgreSQL are up (and says which script starts them when they are not), reads the local
- * connection settings that deploy/local/infra wrote, and makes a fresh JWT key pair for
- * this run (no key lives in the repository).
+ * connection settings that deploy/local/infra wrote, makes a fresh JWT key pair for this run
+ * (no key lives in the repository), and starts the real storage gateway from its packaged
+ * jar with a local store, trusting that key pair.
  */
 public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
@@ -32,15 +33,36 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
                 "deploy/local/infra start postgres");
         config.putAll(jwtKeys());
         config.putAll(syncRoots());
+        // the real gateway, trusting the key pair just made (so it must start after jwtKeys)
+        gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka,
+                Path.of("target", "test-gateway", "store-" + System.currentTimeMillis()),
+                Path.of("target", "test-gateway", "gateway.log"), Map.of());
+        config.put("syncvault.gateway.url", gateway.url());
+        // runs of this test JVM are told apart from earlier runs' leftovers
+        config.put("syncvault.sync.node", "test-" + ProcessHandle.current().pid());
+        config.put("syncvault.sync.push-debounce", "500ms");
+        config.put("syncvault.sync.scheduler-tick", "1s");
+        // this JVM's own consumer group, from the end of the topic: no backlog of earlier runs' storage events
+        config.put("mp.messaging.incoming.storage-events.group.id", "sync-service-test-" + ProcessHandle.current().pid());
         return config;
+    }
+
+    private static GatewayProcess gateway;
+
+    /** The gateway this test run started. */
+    public static GatewayProcess gateway() {
+        return gateway;
     }
 
     @Override
     public void stop() {
+        if (gateway != null) {
+            gateway.stop();
+        }
     }
 
     /** Settings from the environment, else from deploy/local/run/env. */
-    static Map<String, String> localEnv() {
+    public static Map<String, String> localEnv() {
         Map<String, String> env = new HashMap<>();
         if (Files.exists(ENV_FILE)) {
             try {
@@ -75,7 +97,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static void require(String what, String hostPort, String script) {
+    public static void require(String what, String hostPort, String script) {
         String[] hp = hostPort.split(",")[0].split(":");
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2000);
@@ -85,7 +107,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static Map<String, String> jwtKeys() {
+    public static Map<String, String> jwtKeys() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);

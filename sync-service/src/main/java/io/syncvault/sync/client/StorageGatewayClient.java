@@ -1,0 +1,314 @@
+package io.syncvault.sync.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.sync.config.GatewayConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.faulttolerance.CircuitBreaker;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+
+/**
+ * The storage gateway's object API, over the JDK HTTP client so that bodies stream both ways
+ * (files are sent from disk and received into a file, never held in memory). Reads (list, head,
+ * get, versions) are retried on 5xx and lost connections; writes are never retried here because
+ * they carry preconditions and the next run retries them with fresh knowledge. Every call
+ * counts towards a circuit breaker that stops hammering a gateway that is down.
+ */
+@ApplicationScoped
+public class StorageGatewayClient {
+
+    private static final int PAGE = 1000;
+
+    private final HttpClient http;
+    private final String base;
+    private final Duration transferTimeout;
+    private final ServiceToken token;
+    private final ObjectMapper json;
+
+    public StorageGatewayClient(GatewayConfig config, ServiceToken token, ObjectMapper json) {
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.connectTimeout()).build();
+        this.base = config.url().replaceAll("/+$", "");
+        this.transferTimeout = config.transferTimeout();
+        this.token = token;
+        this.json = json;
+    }
+
+    /** One page of the objects under {@code prefix}. */
+    @Timeout(60_000)
+    @Retry(maxRetries = 3, delay = 300, jitter = 200, retryOn = GatewayException.Unavailable.class)
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public ListPage list(String store, String prefix, String cursor) {
+        StringBuilder q = new StringBuilder("?limit=").append(PAGE).append("&prefix=").append(query(prefix));
+        if (cursor != null) {
+            q.append("&cursor=").append(query(cursor));
+        }
+        JsonNode body = sendJson(request(storeUri(store) + "/objects" + q).GET().timeout(Duration.ofSeconds(55)), 200);
+        List<RemoteObject> items = new ArrayList<>();
+        for (JsonNode i : body.path("items")) {
+            items.add(new RemoteObject(i.path("key").asText(), i.path("size").asLong(), text(i, "sha256"),
+                    text(i, "versionTag"), i.path("mtime").asLong(0)));
+        }
+        return new ListPage(items, text(body, "nextCursor"));
+    }
+
+    /** The object's description, or empty when it does not exist. */
+    @Timeout(30_000)
+    @Retry(maxRetries = 3, delay = 300, jitter = 200, retryOn = GatewayException.Unavailable.class)
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public Optional<RemoteObject> head(String store, String key) {
+        HttpResponse<Void> r = send(request(objectUri(store, key)).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(25)), HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 404) {
+            return Optional.empty();
+        }
+        check(r.statusCode(), 200, null, key);
+        return Optional.of(fromHeaders(key, r));
+    }
+
+    /**
+     * Streams the object (or a kept version) into {@code target}, hashing it on the way.
+     * The returned object's sha256 is the one computed from the bytes received; the caller
+     * compares it with what it expected.
+     */
+    @Retry(maxRetries = 2, delay = 500, jitter = 200, retryOn = GatewayException.Unavailable.class)
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public Received get(String store, String key, String versionId, Path target) {
+        String uri = objectUri(store, key) + (versionId == null ? "" : "?version=" + query(versionId));
+        HttpResponse<InputStream> r = send(request(uri).GET().timeout(transferTimeout), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) {
+                check(r.statusCode(), 200, readSome(in), key);
+            }
+            MessageDigest sha = sha256();
+            long n;
+            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha)) {
+                n = in.transferTo(out);
+            }
+            return new Received(fromHeaders(key, r), n, HexFormat.of().formatHex(sha.digest()));
+        } catch (IOException e) {
+            throw new GatewayException.Unavailable(0, "download of " + key + " broke off: " + e.getMessage(), e);
+        }
+    }
+
+    /** What a download received: the object as described by the response headers, the byte count and the SHA-256 of those bytes. */
+    public record Received(RemoteObject object, long bytes, String sha256) {
+    }
+
+    /**
+     * Streams {@code file} to the object. {@code ifMatch} null means create-only
+     * ({@code If-None-Match: *}); otherwise only that version is replaced.
+     */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public RemoteObject put(String store, String key, Path file, String sha256, long mtime, String ifMatch, String origin,
+            int keepVersions) {
+        HttpRequest.Builder b;
+        try {
+            b = request(objectUri(store, key)).PUT(HttpRequest.BodyPublishers.ofFile(file));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        b.timeout(transferTimeout).header("Content-Type", "application/octet-stream")
+                .header("X-SyncVault-Sha256", sha256).header("X-SyncVault-Mtime", Long.toString(mtime))
+                .header("X-SyncVault-Origin", origin).header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions));
+        if (ifMatch == null) {
+            b.header("If-None-Match", "*");
+        } else {
+            b.header("If-Match", quote(ifMatch));
+        }
+        JsonNode body = sendJson(b, 201, 200);
+        return new RemoteObject(body.path("key").asText(key), body.path("size").asLong(), text(body, "sha256"),
+                text(body, "versionTag"), body.path("mtime").asLong(mtime));
+    }
+
+    /** Deletes the object if it still is version {@code ifMatch}; a missing object is reported as {@link GatewayException.Missing}. */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public void delete(String store, String key, String ifMatch, String origin, int keepVersions) {
+        HttpRequest.Builder b = request(objectUri(store, key)).DELETE().timeout(Duration.ofSeconds(60))
+                .header("X-SyncVault-Origin", origin).header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions));
+        if (ifMatch != null) {
+            b.header("If-Match", quote(ifMatch));
+        }
+        HttpResponse<InputStream> r = send(b, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 204 && r.statusCode() != 200) {
+                check(r.statusCode(), 204, readSome(in), key);
+            }
+        } catch (IOException e) {
+            throw new GatewayException.Unavailable(0, e.getMessage(), e);
+        }
+    }
+
+    /** The kept previous versions of an object, newest first. */
+    @Timeout(30_000)
+    @Retry(maxRetries = 3, delay = 300, jitter = 200, retryOn = GatewayException.Unavailable.class)
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public List<ObjectVersion> versions(String store, String key) {
+        JsonNode body = sendJson(request(storeUri(store) + "/versions/" + path(key)).GET().timeout(Duration.ofSeconds(25)), 200);
+        List<ObjectVersion> versions = new ArrayList<>();
+        for (JsonNode v : body.path("versions")) {
+            versions.add(new ObjectVersion(v.path("versionId").asText(), v.path("size").asLong(), text(v, "sha256"),
+                    v.hasNonNull("mtime") ? v.path("mtime").asLong() : null, text(v, "modified")));
+        }
+        return versions;
+    }
+
+    /** Makes a kept version the current object again (the replaced one is kept as a version). */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public RemoteObject restore(String store, String key, String versionId) {
+        String body;
+        try {
+            body = json.writeValueAsString(Map.of("versionId", versionId));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        JsonNode r = sendJson(request(storeUri(store) + "/versions/" + path(key))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                .timeout(transferTimeout), 201, 200);
+        return new RemoteObject(r.path("key").asText(key), r.path("size").asLong(), text(r, "sha256"),
+                text(r, "versionTag"), r.path("mtime").asLong(0));
+    }
+
+    // ---------- plumbing ----------
+
+    private HttpRequest.Builder request(String uri) {
+        return HttpRequest.newBuilder(URI.create(uri)).header("Authorization", "Bearer " + token.get());
+    }
+
+    private String storeUri(String store) {
+        return base + "/v1/stores/" + segment(store);
+    }
+
+    private String objectUri(String store, String key) {
+        return storeUri(store) + "/objects/" + path(key);
+    }
+
+    /** Percent-encodes each segment of a key. */
+    static String path(String key) {
+        StringBuilder sb = new StringBuilder();
+        for (String s : key.split("/", -1)) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(segment(s));
+        }
+        return sb.toString();
+    }
+
+    private static String segment(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static String query(String s) {
+        return URLEncoder.encode(s == null ? "" : s, StandardCharsets.UTF_8);
+    }
+
+    private static String quote(String tag) {
+        return tag.startsWith("\"") ? tag : "\"" + tag + "\"";
+    }
+
+    private static String unquote(String tag) {
+        if (tag == null) {
+            return null;
+        }
+        String t = tag.startsWith("W/") ? tag.substring(2) : tag;
+        return t.length() >= 2 && t.startsWith("\"") && t.endsWith("\"") ? t.substring(1, t.length() - 1) : t;
+    }
+
+    private <T> HttpResponse<T> send(HttpRequest.Builder b, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(b.build(), handler);
+        } catch (ConnectException | HttpTimeoutException e) {
+            throw new GatewayException.Unavailable(0, "gateway not answering at " + base + ": " + e, e);
+        } catch (IOException e) {
+            throw new GatewayException.Unavailable(0, "gateway call failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayException.Unavailable(0, "interrupted", e);
+        }
+    }
+
+    private JsonNode sendJson(HttpRequest.Builder b, int... ok) {
+        HttpResponse<InputStream> r = send(b, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = r.body()) {
+            for (int status : ok) {
+                if (r.statusCode() == status) {
+                    return json.readTree(in);
+                }
+            }
+            check(r.statusCode(), ok[0], readSome(in), r.request().uri().getPath());
+            throw new IllegalStateException("unreachable");
+        } catch (IOException e) {
+            throw new GatewayException.Unavailable(0, "gateway answer unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static void check(int status, int expected, String detail, String what) {
+        if (status == expected) {
+            return;
+        }
+        String msg = "gateway answered " + status + " for " + what + (detail == null || detail.isBlank() ? "" : ": " + detail);
+        if (status == 412) {
+            throw new GatewayException.PreconditionFailed(msg);
+        }
+        if (status == 404) {
+            throw new GatewayException.Missing(msg);
+        }
+        if (status >= 500 || status == 429) {
+            throw new GatewayException.Unavailable(status, msg, null);
+        }
+        throw new GatewayException.Rejected(status, msg);
+    }
+
+    /** At most 4 KiB of an error body, for the message. */
+    private static String readSome(InputStream in) throws IOException {
+        byte[] buf = in.readNBytes(4096);
+        return new String(buf, StandardCharsets.UTF_8);
+    }
+
+    private static RemoteObject fromHeaders(String key, HttpResponse<?> r) {
+        var h = r.headers();
+        long size = h.firstValueAsLong("X-SyncVault-Size").orElse(h.firstValueAsLong("Content-Length").orElse(-1));
+        long mtime = h.firstValueAsLong("X-SyncVault-Mtime").orElse(0);
+        return new RemoteObject(key, size, h.firstValue("X-SyncVault-Sha256").orElse(null),
+                unquote(h.firstValue("ETag").orElse(null)), mtime);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package io.syncvault.sync.service;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Takes a snapshot of a local folder: stats every regular file and hashes only those whose
+ * size or mtime differ from the journal (the journal's SHA-256 is reused for the rest).
+ * Files it cannot judge (unreadable, changing while hashed, symlinks, names the store cannot
+ * take, folders it cannot list) are "protected": the run leaves those paths alone on both
+ * sides instead of mistaking them for deleted. Symlinks are never followed.
+ */
+public final class LocalScanner {
+
+    /** Name prefix of the temp files downloads write before their atomic rename. */
+    public static final String TEMP_PREFIX = ".syncvault-tmp-";
+
+    /**
+     * The snapshot.
+     *
+     * @param files         relative path → state
+     * @param protectedPaths relative path (or folder prefix ending in '/') → why it is left alone
+     * @param hashedBytes   bytes read for hashing
+     */
+    public record Snapshot(Map<String, FileState> files, Map<String, String> protectedPaths, long hashedBytes) {
+
+        public boolean isProtected(String path) {
+            if (protectedPaths.containsKey(path)) {
+                return true;
+            }
+            for (String p : protectedPaths.keySet()) {
+                if (p.endsWith("/") && path.startsWith(p)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private LocalScanner() {
+    }
+
+    public static Snapshot scan(Path root, Map<String, JournalState> journal, PathFilter filter, String keyPrefix,
+            Executor hashPool) throws IOException {
+        Map<String, FileState> files = new ConcurrentHashMap<>();
+        Map<String, String> protectedPaths = new ConcurrentHashMap<>();
+        List<CompletableFuture<Long>> hashing = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                String rel = relative(root, file);
+                if (file.getFileName().toString().startsWith(TEMP_PREFIX) || !filter.accepts(rel)) {
+                    return FileVisitResult.CONTINUE;
+                }
+                if (!attrs.isRegularFile()) {
+                    protectedPaths.put(rel, attrs.isSymbolicLink() ? "symbolic link (not followed)" : "not a regular file");
+                    return FileVisitResult.CONTINUE;
+                }
+                String keyProblem = ObjectKeys.problem(keyPrefix + rel);
+                if (keyProblem != null) {
+                    protectedPaths.put(rel, "name not storable: " + keyProblem);
+                    return FileVisitResult.CONTINUE;
+                }
+                long size = attrs.size();
+                long mtime = attrs.lastModifiedTime().toMillis();
+                JournalState j = journal.get(rel);
+                if (j != null && j.size() == size && j.mtime() == mtime) {
+                    files.put(rel, FileState.local(size, mtime, j.sha256()));
+                    return FileVisitResult.CONTINUE;
+                }
+                hashing.add(CompletableFuture.supplyAsync(() -> hash(file, rel, size, mtime, files, protectedPaths), hashPool));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                String rel = relative(root, file);
+                // a folder (or file) we cannot read: everything under it is unknown, not deleted
+                protectedPaths.put(rel, "unreadable: " + e.getClass().getSimpleName());
+                protectedPaths.put(rel + "/", "unreadable folder: " + e.getClass().getSimpleName());
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                if (e != null) {
+                    protectedPaths.put(relative(root, dir) + "/", "folder could not be listed completely");
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        long hashed = 0;
+        for (CompletableFuture<Long> f : hashing) {
+            hashed += f.join();
+        }
+        return new Snapshot(Map.copyOf(files), Map.copyOf(protectedPaths), hashed);
+    }
+
+    private static long hash(Path file, String rel, long size, long mtime, Map<String, FileState> files,
+            Map<String, String> protectedPaths) {
+        try {
+            String sha = sha256(file);
+            BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (after.size() != size || after.lastModifiedTime().toMillis() != mtime) {
+                protectedPaths.put(rel, "changed while being read; retried next run");
+            } else {
+                files.put(rel, FileState.local(size, mtime, sha));
+            }
+            return size;
+        } catch (IOException e) {
+            protectedPaths.put(rel, "unreadable: " + e.getClass().getSimpleName());
+            return 0;
+        }
+    }
+
+    /** SHA-256 (hex) of a file, streamed. */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[64 * 1024];
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            for (int n; (n = in.read(buf)) > 0;) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static String relative(Path root, Path file) {
+        Path rel = root.relativize(file);
+        StringBuilder sb = new StringBuilder();
+        for (Path segment : rel) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(segment);
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,651 @@
+package io.syncvault.sync.service;
+
+import io.quarkus.runtime.StartupEvent;
+import io.syncvault.sync.ConflictStrategy;
+import io.syncvault.sync.ProblemException;
+import io.syncvault.sync.SyncConflict;
+import io.syncvault.sync.SyncResult;
+import io.syncvault.sync.SyncRun;
+import io.syncvault.sync.client.GatewayException;
+import io.syncvault.sync.client.ListPage;
+import io.syncvault.sync.client.RemoteObject;
+import io.syncvault.sync.client.StorageGatewayClient;
+import io.syncvault.sync.config.SyncConfig;
+import io.syncvault.sync.events.SyncEvents;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs sync items: snapshot the local folder, list the remote prefix, compute the three-way
+ * delta and carry it out with bounded parallelism. Every transfer is guarded: uploads name the
+ * version they replace ({@code If-Match}) or are create-only, downloads land in a temp file that
+ * is verified, dated and renamed into place only if the local file is still what the plan saw.
+ * The journal is committed in small batches as steps succeed, so a run killed at any point and
+ * started again converges without transferring again what already made it (a step done but not
+ * yet journaled is found with the same content on both sides and only journaled).
+ */
+@ApplicationScoped
+public class SyncEngine {
+
+    private static final Logger LOG = Logger.getLogger(SyncEngine.class);
+    private static final int MAX_NOTES = 1000;
+
+    private final SyncConfig config;
+    private final StorageGatewayClient gateway;
+    private final JournalStore journal;
+    private final RunLedger ledger;
+    private final SyncItemService items;
+    private final String node;
+    private final Map<UUID, UUID> running = new ConcurrentHashMap<>();
+    private final Set<UUID> runAgain = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger threads = new AtomicInteger();
+    private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sync-run-" + threads.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    public SyncEngine(SyncConfig config, StorageGatewayClient gateway, JournalStore journal, RunLedger ledger,
+            SyncItemService items) {
+        this.config = config;
+        this.gateway = gateway;
+        this.journal = journal;
+        this.ledger = ledger;
+        this.items = items;
+        this.node = config.node().orElseGet(SyncEngine::hostName);
+    }
+
+    void onStart(@Observes StartupEvent e) {
+        int n = ledger.interruptedOnStartup(node);
+        if (n > 0) {
+            LOG.infof("%d run(s) of node %s were interrupted by a stop; their items converge on their next run", n, node);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        runs.shutdownNow();
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public boolean isRunning(UUID itemId) {
+        return running.containsKey(itemId);
+    }
+
+    /** Starts a run of the item in the background; empty when the item is already syncing (here or elsewhere). */
+    public Optional<UUID> start(UUID itemId, String trigger) {
+        // its own transaction: runs are also started from scheduler, debounce and run threads
+        ItemSnapshot snapshot = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
+                .call(() -> ItemSnapshot.of(items.get(itemId)));
+        UUID placeholder = new UUID(0, 0);
+        if (running.putIfAbsent(itemId, placeholder) != null) {
+            return Optional.empty();
+        }
+        SyncRun run;
+        try {
+            run = ledger.start(itemId, trigger, node, config.staleRunAfter());
+        } catch (RuntimeException e) {
+            running.remove(itemId);
+            throw e;
+        }
+        if (run == null) {
+            running.remove(itemId);
+            return Optional.empty();
+        }
+        running.put(itemId, run.id);
+        runs.submit(() -> {
+            try {
+                execute(snapshot, run.id);
+            } finally {
+                running.remove(itemId);
+                if (runAgain.remove(itemId)) {
+                    startQuietly(itemId, "PUSH");
+                }
+            }
+        });
+        return Optional.of(run.id);
+    }
+
+    /** Starts a run unless one is going; if one is, another starts when it ends (a change arrived during it). */
+    public void startOrQueue(UUID itemId, String trigger) {
+        if (running.containsKey(itemId)) {
+            runAgain.add(itemId);
+            if (running.containsKey(itemId)) {
+                return;
+            }
+            runAgain.remove(itemId);
+        }
+        startQuietly(itemId, trigger);
+    }
+
+    private void startQuietly(UUID itemId, String trigger) {
+        try {
+            start(itemId, trigger);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not start a %s run of item %s: %s", trigger, itemId, e.getMessage());
+        }
+    }
+
+    // ---------- one run ----------
+
+    void execute(ItemSnapshot item, UUID runId) {
+        long t0 = System.nanoTime();
+        RunState st = new RunState(item.id(), runId);
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, config.parallelism()));
+        try {
+            Path root;
+            try {
+                root = items.roots().confine(item.localPath(), false);
+            } catch (ProblemException e) {
+                throw new IllegalStateException("local folder unusable: " + e.getMessage());
+            }
+            if (!root.toString().equals(item.localPath())) {
+                throw new IllegalStateException("local folder " + item.localPath() + " now resolves to " + root
+                        + " (a symlink was put in its place); refusing to sync");
+            }
+            Map<String, JournalState> j = new HashMap<>(journal.load(item.id()));
+            PathFilter filter = item.filter();
+            LocalScanner.Snapshot snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
+            Map<String, FileState> remote = listRemote(item, st);
+            Map<String, FileState> local = new HashMap<>(snap.files());
+            for (var p : snap.protectedPaths().entrySet()) {
+                st.skip(p.getKey(), p.getValue());
+            }
+            remote.keySet().removeIf(snap::isProtected);
+            j.keySet().removeIf(snap::isProtected);
+            local.keySet().removeIf(st.protectedRemote::contains);
+            j.keySet().removeIf(st.protectedRemote::contains);
+
+            List<SyncConflict> open = ledger.openConflicts(item.id());
+            Map<String, ConflictStrategy> resolutions = new HashMap<>();
+            Set<String> unresolved = new HashSet<>();
+            for (SyncConflict c : open) {
+                if (c.resolution != null) {
+                    resolutions.put(c.path, switch (c.resolution) {
+                        case "LOCAL" -> ConflictStrategy.LOCAL_WINS;
+                        case "REMOTE" -> ConflictStrategy.REMOTE_WINS;
+                        default -> ConflictStrategy.KEEP_BOTH;
+                    });
+                } else {
+                    unresolved.add(c.path);
+                }
+            }
+            SyncOptions options = new SyncOptions(item.direction(), item.strategy(), filter, item.maxDeletePercent(),
+                    item.maxFileSize() == null ? Long.MAX_VALUE : item.maxFileSize(), node, Instant.now(), resolutions);
+            SyncPlan plan = DeltaCalculator.plan(local, remote, j, options);
+            plan.skipped().forEach(s -> st.skip(s.path(), s.reason()));
+
+            if (plan.aborted()) {
+                SyncPlan.DeleteGuard g = plan.deleteGuard();
+                SyncResult result = st.result(t0, new SyncResult.DeleteGuardReport(g.localDeletes(), g.localFiles(),
+                        g.remoteDeletes(), g.remoteFiles(), g.maxPercent()));
+                String why = "delete guard: the run would delete " + g.localDeletes() + " of " + g.localFiles()
+                        + " local and " + g.remoteDeletes() + " of " + g.remoteFiles() + " remote files, more than "
+                        + g.maxPercent() + "%; nothing was changed";
+                ledger.finish(runId, item.id(), SyncRun.ABORTED, result, why, List.of(
+                        new RunLedger.Event(SyncEvents.DELETE_GUARD_TRIPPED, eventData(runId, "guard", result.deleteGuard())),
+                        new RunLedger.Event(SyncEvents.SYNC_FAILED, failedData(runId, why, result))));
+                return;
+            }
+
+            long files = 0;
+            long bytes = 0;
+            for (SyncAction a : plan.actions()) {
+                files++;
+                bytes += transferBytes(a);
+            }
+            ledger.setTotals(runId, files, bytes);
+            Map<String, Boolean> outcome = new ConcurrentHashMap<>();
+            List<Future<?>> futures = new ArrayList<>();
+            for (SyncAction a : plan.actions()) {
+                if (a.kind() == SyncAction.Kind.RECORD_CONFLICT) {
+                    st.conflicts.incrementAndGet();
+                    if (!unresolved.contains(a.path())) {
+                        ledger.recordConflict(item.id(), runId, a.path(), a.local(), a.remote());
+                    }
+                    st.done(0);
+                    continue;
+                }
+                futures.add(pool.submit(() -> outcome.put(a.path(), apply(item, root, a, st))));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            st.flush(true);
+
+            // conflicts: carry out chosen resolutions, close those that went away
+            Set<String> stillConflicting = new HashSet<>();
+            plan.actions().stream().filter(a -> a.kind() == SyncAction.Kind.RECORD_CONFLICT).forEach(a -> stillConflicting.add(a.path()));
+            for (SyncConflict c : open) {
+                boolean touchedOk = outcome.getOrDefault(c.path, !st.hasNote(c.path));
+                if (c.resolution != null && touchedOk) {
+                    ledger.conflictApplied(item.id(), runId, c.id, c.path, c.resolution);
+                } else if (c.resolution == null && !stillConflicting.contains(c.path) && touchedOk) {
+                    ledger.conflictApplied(item.id(), runId, c.id, c.path, null);
+                }
+            }
+            SyncResult result = st.result(t0, null);
+            if (result.errors().isEmpty()) {
+                ledger.finish(runId, item.id(), SyncRun.SUCCEEDED, result, null,
+                        List.of(new RunLedger.Event(SyncEvents.SYNC_COMPLETED, eventData(runId, "result", result))));
+            } else {
+                String why = result.errors().size() + " path(s) failed; they are retried on the next run";
+                ledger.finish(runId, item.id(), SyncRun.FAILED, result, why,
+                        List.of(new RunLedger.Event(SyncEvents.SYNC_FAILED, failedData(runId, why, result))));
+            }
+        } catch (Throwable e) {
+            Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+            LOG.warnf(cause, "run %s of item %s failed", runId, item.id());
+            try {
+                st.flush(true);
+            } catch (RuntimeException flushFailed) {
+                LOG.warnf("could not save the last journal batch of run %s: %s", runId, flushFailed.getMessage());
+            }
+            String why = String.valueOf(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            SyncResult result = st.result(t0, null);
+            try {
+                ledger.finish(runId, item.id(), SyncRun.FAILED, result, why,
+                        List.of(new RunLedger.Event(SyncEvents.SYNC_FAILED, failedData(runId, why, result))));
+            } catch (RuntimeException ledgerFailed) {
+                LOG.errorf(ledgerFailed, "could not record the failure of run %s", runId);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Map<String, FileState> listRemote(ItemSnapshot item, RunState st) {
+        Map<String, FileState> remote = new HashMap<>();
+        String prefix = item.listPrefix();
+        String cursor = null;
+        do {
+            ListPage page = gateway.list(item.store(), prefix, cursor);
+            for (RemoteObject o : page.items()) {
+                if (!o.key().startsWith(prefix) || o.key().length() == prefix.length()) {
+                    continue;
+                }
+                String rel = o.key().substring(prefix.length());
+                String name = rel.substring(rel.lastIndexOf('/') + 1);
+                if (name.startsWith(LocalScanner.TEMP_PREFIX)) {
+                    st.protectedRemote.add(rel);
+                    st.skip(rel, "remote name is reserved for temp files");
+                    continue;
+                }
+                remote.put(rel, FileState.remote(o.size(), o.mtime(), o.sha256(), o.versionTag()));
+            }
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        return remote;
+    }
+
+    private static long transferBytes(SyncAction a) {
+        return switch (a.kind()) {
+            case UPLOAD -> a.local().size();
+            case DOWNLOAD -> a.remote().size();
+            case KEEP_BOTH -> a.local().size() + a.remote().size();
+            default -> 0;
+        };
+    }
+
+    /** Carries out one step; true when it did what it planned, false when it skipped or failed (noted in the run). */
+    private boolean apply(ItemSnapshot item, Path root, SyncAction a, RunState st) {
+        String rel = a.path();
+        try {
+            switch (a.kind()) {
+                case UPLOAD -> {
+                    upload(item, root, rel, a.local(), a.remote() == null ? null : a.remote().versionTag(), st);
+                    st.uploaded.incrementAndGet();
+                }
+                case DOWNLOAD -> {
+                    download(item, root, rel, a.local(), a.remote(), st);
+                    st.downloaded.incrementAndGet();
+                }
+                case DELETE_LOCAL -> {
+                    Path file = inside(root, rel);
+                    if (!looksLike(file, a.local())) {
+                        throw new Skip("local file changed during the run; settled next run");
+                    }
+                    Files.delete(file);
+                    removeEmptyParents(root, file.getParent());
+                    st.journalRemove(rel);
+                    st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
+                    st.deletedLocal.incrementAndGet();
+                }
+                case DELETE_REMOTE -> {
+                    try {
+                        gateway.delete(item.store(), item.keyOf(rel), a.remote().versionTag(), item.id().toString(),
+                                item.versionsKept());
+                    } catch (GatewayException.Missing gone) {
+                        // already deleted: the goal is reached
+                    }
+                    st.journalRemove(rel);
+                    st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "REMOTE", null, 0));
+                    st.deletedRemote.incrementAndGet();
+                }
+                case KEEP_BOTH -> {
+                    Path file = inside(root, rel);
+                    if (!looksLike(file, a.local())) {
+                        throw new Skip("local file changed during the run; settled next run");
+                    }
+                    Path copy = inside(root, a.conflictCopy());
+                    Files.move(file, copy, StandardCopyOption.ATOMIC_MOVE);
+                    if (item.direction().writesRemote()) {
+                        upload(item, root, a.conflictCopy(), a.local(), null, st);
+                    }
+                    download(item, root, rel, null, a.remote(), st);
+                    st.uploaded.addAndGet(item.direction().writesRemote() ? 1 : 0);
+                    st.downloaded.incrementAndGet();
+                }
+                case JOURNAL_UPDATE -> {
+                    st.journalPut(rel, a.agreedJournal());
+                    st.journalOnly.incrementAndGet();
+                }
+                case JOURNAL_REMOVE -> {
+                    st.journalRemove(rel);
+                    st.journalOnly.incrementAndGet();
+                }
+                default -> throw new IllegalStateException("unexpected step " + a.kind());
+            }
+            if (a.conflict()) {
+                st.conflicts.incrementAndGet();
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("runId", st.runId.toString());
+                data.put("path", rel);
+                data.put("strategy", item.strategy().name());
+                data.put("outcome", a.kind().name());
+                if (a.conflictCopy() != null) {
+                    data.put("conflictCopy", a.conflictCopy());
+                }
+                data.put("local", RunLedger.state(a.local()));
+                data.put("remote", RunLedger.state(a.remote()));
+                st.event(SyncEvents.CONFLICT_DETECTED, data);
+            }
+            st.done(0);
+            return true;
+        } catch (Skip s) {
+            st.skip(rel, s.getMessage());
+            st.done(0);
+            return false;
+        } catch (GatewayException.PreconditionFailed e) {
+            st.skip(rel, "the remote object changed during the run; settled next run");
+            st.done(0);
+            return false;
+        } catch (Exception e) {
+            st.error(rel, e.getMessage() == null ? e.toString() : e.getMessage());
+            st.done(0);
+            return false;
+        } finally {
+            st.maybeFlush();
+        }
+    }
+
+    private void upload(ItemSnapshot item, Path root, String rel, FileState l, String ifMatch, RunState st) throws IOException {
+        Path file = inside(root, rel);
+        if (!looksLike(file, l)) {
+            throw new Skip("local file changed since the scan; retried next run");
+        }
+        RemoteObject stored;
+        try {
+            stored = gateway.put(item.store(), item.keyOf(rel), file, l.sha256(), l.mtime(), ifMatch, item.id().toString(),
+                    item.versionsKept());
+        } catch (GatewayException.Unavailable | GatewayException.Rejected e) {
+            if (!looksLike(file, l)) {
+                // the body no longer matched its SHA-256 (400) or its length: the file is being written
+                throw new Skip("local file changed while being uploaded; retried next run");
+            }
+            throw e;
+        }
+        st.bytes.addAndGet(l.size());
+        st.journalPut(rel, JournalState.of(l, stored.versionTag()));
+        st.fileEvent(SyncEvents.ITEM_UPLOADED, fileData(rel, null, stored.versionTag(), l.size()));
+    }
+
+    private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st)
+            throws IOException {
+        Path target = inside(root, rel);
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        if (!parent.toRealPath().startsWith(root)) {
+            throw new Skip("the folder of this path leads outside the item's folder (symlink); not written");
+        }
+        Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
+        try {
+            StorageGatewayClient.Received got = gateway.get(item.store(), item.keyOf(rel), null, tmp);
+            String announced = got.object().sha256() != null ? got.object().sha256() : r.sha256();
+            if (announced == null || !announced.equalsIgnoreCase(got.sha256())) {
+                throw new IOException("downloaded bytes do not match their SHA-256 (" + got.sha256() + " vs " + announced + ")");
+            }
+            long mtime = got.object().mtime() > 0 ? got.object().mtime() : r.mtime() > 0 ? r.mtime() : System.currentTimeMillis();
+            Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
+            if (!looksLike(target, expectedLocal)) {
+                throw new Skip("local file changed during the run; settled next run");
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
+            String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
+            st.bytes.addAndGet(got.bytes());
+            st.journalPut(rel, new JournalState(got.bytes(), actualMtime, got.sha256(), tag));
+            st.fileEvent(SyncEvents.ITEM_DOWNLOADED, fileData(rel, null, tag, got.bytes()));
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The local path of a relative path, refusing anything that would leave the root. */
+    static Path inside(Path root, String rel) {
+        Path p = root.resolve(rel).normalize();
+        if (!p.startsWith(root) || p.equals(root)) {
+            throw new Skip("path leaves the item's folder");
+        }
+        return p;
+    }
+
+    /** Whether the file is (still) as the plan saw it: absent when {@code expected} is null, else same size and mtime. */
+    static boolean looksLike(Path file, FileState expected) throws IOException {
+        if (expected == null) {
+            return !Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        }
+        try {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return a.isRegularFile() && a.size() == expected.size() && a.lastModifiedTime().toMillis() == expected.mtime();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private static void removeEmptyParents(Path root, Path dir) {
+        Path d = dir;
+        while (d != null && !d.equals(root) && d.startsWith(root)) {
+            try {
+                Files.delete(d);
+            } catch (IOException notEmpty) {
+                return;
+            }
+            d = d.getParent();
+        }
+    }
+
+    private static Map<String, Object> fileData(String path, String side, String versionTag, long size) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("path", path);
+        if (side != null) {
+            m.put("side", side);
+        }
+        if (versionTag != null) {
+            m.put("versionTag", versionTag);
+            m.put("size", size);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> eventData(UUID runId, String key, Object value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("runId", runId.toString());
+        m.put(key, value);
+        return m;
+    }
+
+    private static Map<String, Object> failedData(UUID runId, String error, SyncResult result) {
+        Map<String, Object> m = eventData(runId, "error", error);
+        m.put("result", result);
+        return m;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "node";
+        }
+    }
+
+    /** A step that is not carried out now, for a reason the run reports; the next run tries again. */
+    static final class Skip extends RuntimeException {
+        Skip(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Counters, notes and the pending journal/event batch of one run. */
+    final class RunState {
+        final UUID itemId;
+        final UUID runId;
+        final java.util.concurrent.atomic.AtomicLong uploaded = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong downloaded = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong deletedLocal = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong deletedRemote = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong journalOnly = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong filesDone = new java.util.concurrent.atomic.AtomicLong();
+        final Set<String> protectedRemote = ConcurrentHashMap.newKeySet();
+        private final List<SyncResult.PathNote> skipped = new ArrayList<>();
+        private final List<SyncResult.PathNote> errors = new ArrayList<>();
+        private final Set<String> noted = new HashSet<>();
+        private long skippedCount;
+        private Map<String, JournalState> upserts = new HashMap<>();
+        private List<String> removals = new ArrayList<>();
+        private List<RunLedger.Event> events = new ArrayList<>();
+        private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
+        private int pending;
+        private long lastFlush = System.nanoTime();
+
+        RunState(UUID itemId, UUID runId) {
+            this.itemId = itemId;
+            this.runId = runId;
+        }
+
+        synchronized void skip(String path, String reason) {
+            skippedCount++;
+            noted.add(path);
+            if (skipped.size() < MAX_NOTES) {
+                skipped.add(new SyncResult.PathNote(path, reason));
+            }
+        }
+
+        synchronized void error(String path, String reason) {
+            noted.add(path);
+            if (errors.size() < MAX_NOTES) {
+                errors.add(new SyncResult.PathNote(path, reason));
+            }
+        }
+
+        synchronized boolean hasNote(String path) {
+            return noted.contains(path);
+        }
+
+        void done(long ignored) {
+            filesDone.incrementAndGet();
+        }
+
+        synchronized void journalPut(String path, JournalState s) {
+            upserts.put(path, s);
+            removals.remove(path);
+            pending++;
+        }
+
+        synchronized void journalRemove(String path) {
+            upserts.remove(path);
+            removals.add(path);
+            pending++;
+        }
+
+        synchronized void event(String type, Map<String, Object> data) {
+            events.add(new RunLedger.Event(type, data));
+            pending++;
+        }
+
+        synchronized void fileEvent(String type, Map<String, Object> file) {
+            List<Map<String, Object>> list = fileEvents.computeIfAbsent(type, t -> new ArrayList<>());
+            list.add(file);
+            if (list.size() >= config.fileEventBatch()) {
+                events.add(new RunLedger.Event(type, batchData(list)));
+                fileEvents.remove(type);
+            }
+        }
+
+        private Map<String, Object> batchData(List<Map<String, Object>> files) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("runId", runId.toString());
+            m.put("count", files.size());
+            m.put("files", List.copyOf(files));
+            return m;
+        }
+
+        void maybeFlush() {
+            flush(false);
+        }
+
+        /** Commits the pending journal changes with their events when enough piled up, a second passed, or {@code force}. */
+        synchronized void flush(boolean force) {
+            boolean due = pending >= 200 || System.nanoTime() - lastFlush > 1_000_000_000L;
+            if (!force && !due) {
+                return;
+            }
+            for (var e : fileEvents.entrySet()) {
+                events.add(new RunLedger.Event(e.getKey(), batchData(e.getValue())));
+            }
+            fileEvents.clear();
+            ledger.commitBatch(itemId, runId, upserts, removals, events, filesDone.get(), bytes.get());
+            upserts = new HashMap<>();
+            removals = new ArrayList<>();
+            events = new ArrayList<>();
+            pending = 0;
+            lastFlush = System.nanoTime();
+        }
+
+        synchronized SyncResult result(long t0, SyncResult.DeleteGuardReport guard) {
+            return new SyncResult(uploaded.get(), downloaded.get(), deletedLocal.get(), deletedRemote.get(), conflicts.get(),
+                    skippedCount, journalOnly.get(), bytes.get(), (System.nanoTime() - t0) / 1_000_000,
+                    List.copyOf(skipped), List.copyOf(errors), guard);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.syncvault.sync.service;
+
+import io.syncvault.sync.ProblemException;
+import io.syncvault.sync.SyncConflict;
+import io.syncvault.sync.SyncItem;
+import io.syncvault.sync.SyncRun;
+import io.syncvault.sync.client.GatewayException;
+import io.syncvault.sync.client.ObjectVersion;
+import io.syncvault.sync.client.RemoteObject;
+import io.syncvault.sync.client.StorageGatewayClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** What the API asks of sync: start runs, read runs and status, resolve conflicts, list and restore versions. */
+@ApplicationScoped
+public class SyncService {
+
+    /** An item's state for the status endpoint. */
+    public record ItemStatus(UUID itemId, String name, String state, SyncRun currentRun, SyncRun lastRun) {
+    }
+
+    private final SyncEngine engine;
+    private final SyncItemService items;
+    private final StorageGatewayClient gateway;
+
+    public SyncService(SyncEngine engine, SyncItemService items, StorageGatewayClient gateway) {
+        this.engine = engine;
+        this.items = items;
+        this.gateway = gateway;
+    }
+
+    /** Starts a run; 409 when the item is already syncing. */
+    public UUID run(UUID itemId, String trigger) {
+        return engine.start(itemId, trigger).orElseThrow(() -> ProblemException.conflict("item " + itemId
+                + " is already syncing").with("itemId", itemId.toString()));
+    }
+
+    /** Starts a run of every enabled item that is not syncing; returns the run ids started. */
+    public List<UUID> runAll() {
+        List<UUID> started = new ArrayList<>();
+        for (SyncItem item : items.list()) {
+            if (item.enabled) {
+                engine.start(item.id, "API").ifPresent(started::add);
+            }
+        }
+        return started;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public SyncRun getRun(UUID runId) {
+        SyncRun run = SyncRun.findById(runId);
+        if (run == null) {
+            throw ProblemException.notFound("no run " + runId);
+        }
+        return run;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SyncRun> history(UUID itemId, int limit) {
+        items.get(itemId);
+        return SyncRun.find("itemId = ?1 order by startedAt desc", itemId).page(0, limit).list();
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<ItemStatus> status() {
+        List<ItemStatus> out = new ArrayList<>();
+        for (SyncItem item : items.list()) {
+            SyncRun current = SyncRun.find("itemId = ?1 and status = ?2", item.id, SyncRun.RUNNING).firstResult();
+            SyncRun last = SyncRun.find("itemId = ?1 and status <> ?2 order by startedAt desc", item.id, SyncRun.RUNNING)
+                    .firstResult();
+            String state = current != null ? "syncing"
+                    : last != null && (SyncRun.FAILED.equals(last.status) || SyncRun.ABORTED.equals(last.status)) ? "error" : "idle";
+            out.add(new ItemStatus(item.id, item.name, state, current, last));
+        }
+        return out;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<SyncConflict> conflicts(UUID itemId, boolean includeApplied) {
+        String open = includeApplied ? "" : " and appliedAt is null";
+        if (itemId == null) {
+            return SyncConflict.list("1 = 1" + open + " order by detectedAt desc");
+        }
+        return SyncConflict.list("itemId = ?1" + open + " order by detectedAt desc", itemId);
+    }
+
+    /** Records the decision and starts a run to carry it out (if the item is syncing, its next run does). */
+    public Resolved resolve(UUID conflictId, String resolution) {
+        SyncConflict c = decide(conflictId, resolution);
+        Optional<UUID> run = engine.start(c.itemId, "RESOLVE");
+        return new Resolved(c.id, c.itemId, c.path, resolution, run.orElse(null));
+    }
+
+    /** The answer to a resolve call: the run that carries it out, or null when the next run will. */
+    public record Resolved(UUID conflictId, UUID itemId, String path, String resolution, UUID runId) {
+    }
+
+    SyncConflict decide(UUID conflictId, String resolution) {
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            SyncConflict c = SyncConflict.findById(conflictId);
+            if (c == null) {
+                throw ProblemException.notFound("no conflict " + conflictId);
+            }
+            if (c.appliedAt != null) {
+                throw ProblemException.conflict("conflict " + conflictId + " was already settled");
+            }
+            c.resolution = resolution;
+            c.resolvedAt = Instant.now();
+            return c;
+        });
+    }
+
+    public List<ObjectVersion> versions(UUID itemId, String path) {
+        SyncItem item = items.get(itemId);
+        String key = key(item, path);
+        try {
+            return gateway.versions(item.store, key);
+        } catch (GatewayException.Missing e) {
+            throw ProblemException.notFound("no versions of " + path);
+        } catch (GatewayException e) {
+            throw translate(e);
+        }
+    }
+
+    /** Makes a kept version current in the store and starts a run that brings it to the local folder. */
+    public Restored restore(UUID itemId, String path, String versionId) {
+        SyncItem item = items.get(itemId);
+        String key = key(item, path);
+        RemoteObject restored;
+        try {
+            restored = gateway.restore(item.store, key, versionId);
+        } catch (GatewayException.Missing e) {
+            throw ProblemException.notFound("no version " + versionId + " of " + path);
+        } catch (GatewayException e) {
+            throw translate(e);
+        }
+        UUID runId = item.direction.writesLocal() ? engine.start(itemId, "RESTORE").orElse(null) : null;
+        return new Restored(path, restored.versionTag(), restored.size(), restored.sha256(), runId);
+    }
+
+    /** The answer to a restore call. */
+    public record Restored(String path, String versionTag, long size, String sha256, UUID runId) {
+    }
+
+    private static String key(SyncItem item, String path) {
+        if (path == null || path.isBlank()) {
+            throw ProblemException.badRequest("path is required");
+        }
+        String key = item.keyOf(path);
+        String problem = ObjectKeys.problem(key);
+        if (problem != null) {
+            throw ProblemException.badRequest("path: " + problem);
+        }
+        return key;
+    }
+
+    private static ProblemException translate(GatewayException e) {
+        if (e instanceof GatewayException.Unavailable) {
+            return ProblemException.unavailable("the storage gateway is not available: " + e.getMessage());
+        }
+        return new ProblemException(502, "gateway-refused", "Bad gateway", e.getMessage());
+    }
+}

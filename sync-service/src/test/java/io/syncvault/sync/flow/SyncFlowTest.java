@@ -1,0 +1,321 @@
+package io.syncvault.sync.flow;
+
+import static io.restassured.RestAssured.given;
+import static io.syncvault.sync.support.SyncFixture.createItem;
+import static io.syncvault.sync.support.SyncFixture.localTree;
+import static io.syncvault.sync.support.SyncFixture.putRemote;
+import static io.syncvault.sync.support.SyncFixture.remoteTree;
+import static io.syncvault.sync.support.SyncFixture.runAndWait;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.syncvault.sync.client.StorageGatewayClient;
+import io.syncvault.sync.service.LocalScanner;
+import io.syncvault.sync.support.SyncFixture;
+import io.syncvault.sync.support.Tokens;
+import jakarta.inject.Inject;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/** Flows beyond the matrix, against the real gateway: bad input, guards, manual conflicts, versions, push, schedule. */
+@QuarkusTest
+class SyncFlowTest {
+
+    static final long T0 = 1_700_000_000_000L;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Inject
+    StorageGatewayClient gateway;
+
+    static Map<String, Object> spec(Path dir, String prefix, String strategy) {
+        return SyncFixture.spec(dir, prefix, "BIDIRECTIONAL", strategy);
+    }
+
+    @Test
+    void oddUnicodeNamesSyncAndNamesTheStoreCannotTakeAreSkipped() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "日本語/ファイル.txt", "ja", T0);
+        SyncFixture.write(dir, "emoji 😀 #1 %20 +.txt", "emoji", T0);
+        SyncFixture.write(dir, "çà ü/ñ.txt", "latin", T0);
+        String nfd = "e\u0301.txt";
+        SyncFixture.write(dir, nfd, "decomposed", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        JsonPath run = runAndWait(item);
+        assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("result.skippedPaths.path", String.class)).containsExactly(nfd);
+        assertThat(run.getString("result.skippedPaths[0].reason")).contains("NFC");
+        assertThat(remoteTree(prefix)).containsOnlyKeys("日本語/ファイル.txt", "emoji 😀 #1 %20 +.txt", "çà ü/ñ.txt");
+
+        Path other = SyncFixture.newFolder();
+        runAndWait(createItem(spec(other, prefix, "KEEP_BOTH")));
+        Map<String, String> expected = localTree(dir);
+        expected.remove(nfd);
+        assertThat(localTree(other)).isEqualTo(expected);
+    }
+
+    @Test
+    void symlinksAndSpecialFilesAreLeftAlone() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        Path outside = Files.createTempFile("outside", ".txt");
+        Files.writeString(outside, "secret outside the root");
+        Files.createSymbolicLink(dir.resolve("link.txt"), outside);
+        Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe").toString()).start();
+        assertThat(mkfifo.waitFor()).isZero();
+        SyncFixture.write(dir, "plain.txt", "plain", T0);
+        JsonPath run = runAndWait(createItem(spec(dir, prefix, "KEEP_BOTH")));
+        assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(remoteTree(prefix)).containsOnlyKeys("plain.txt");
+        Map<String, String> reasons = Map.of(
+                run.getString("result.skippedPaths.find { it.path == 'link.txt' }.reason"), "link",
+                run.getString("result.skippedPaths.find { it.path == 'pipe' }.reason"), "pipe");
+        assertThat(reasons.keySet()).anyMatch(r -> r.contains("symbolic link")).anyMatch(r -> r.contains("not a regular file"));
+    }
+
+    @Test
+    void aMissingLocalFolderFailsTheRunAndDeletesNothingRemote() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "a.txt", "a", T0);
+        SyncFixture.write(dir, "b/c.txt", "c", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        assertThat(runAndWait(item).getString("status")).isEqualTo("SUCCEEDED");
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        JsonPath run = runAndWait(item);
+        assertThat(run.getString("status")).isEqualTo("FAILED");
+        assertThat(run.getString("error")).contains("local folder");
+        assertThat(remoteTree(prefix)).containsOnlyKeys("a.txt", "b/c.txt");
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/status").then().statusCode(200)
+                .body("find { it.itemId == '" + item + "' }.state", equalTo("error"));
+    }
+
+    @Test
+    void aFileChangingWhileItIsReadIsSkippedAndUploadedByTheNextRun() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        Path growing = dir.resolve("growing.log");
+        byte[] chunk = new byte[64 * 1024];
+        new Random(7).nextBytes(chunk);
+        try (OutputStream out = Files.newOutputStream(growing)) {
+            for (int i = 0; i < 512; i++) {
+                out.write(chunk);
+            }
+        }
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        AtomicBoolean writing = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (OutputStream out = Files.newOutputStream(growing, StandardOpenOption.APPEND)) {
+                while (writing.get()) {
+                    out.write(chunk, 0, 100);
+                    out.flush();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        JsonPath first;
+        try {
+            first = runAndWait(item);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        assertThat(first.getString("result.skippedPaths.find { it.path == 'growing.log' }.reason")).contains("changed");
+        assertThat(SyncFixture.remoteKeys(prefix)).doesNotContain("growing.log");
+
+        JsonPath second = runAndWait(item);
+        assertThat(second.getLong("result.uploaded")).isEqualTo(1);
+        assertThat(gateway.head("default", prefix + "/growing.log").orElseThrow().sha256())
+                .isEqualTo(LocalScanner.sha256(growing));
+    }
+
+    @Test
+    void theDeleteGuardAbortsBeforeDeletingAnything() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        for (int i = 0; i < 4; i++) {
+            SyncFixture.write(dir, "f" + i + ".txt", "content " + i, T0);
+        }
+        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
+        spec.put("maxDeletePercent", 50);
+        String item = createItem(spec);
+        try (SyncEventsProbe events = new SyncEventsProbe(bootstrap)) {
+            assertThat(runAndWait(item).getString("status")).isEqualTo("SUCCEEDED");
+            for (int i = 0; i < 3; i++) {
+                Files.delete(dir.resolve("f" + i + ".txt"));
+            }
+            SyncFixture.write(dir, "new.txt", "new", T0);
+            JsonPath run = runAndWait(item);
+            assertThat(run.getString("status")).isEqualTo("ABORTED");
+            assertThat(run.getInt("result.deleteGuard.remoteDeletes")).isEqualTo(3);
+            assertThat(run.getInt("result.deleteGuard.remoteFiles")).isEqualTo(4);
+            assertThat(run.getLong("result.uploaded")).as("nothing at all is done").isZero();
+            assertThat(remoteTree(prefix)).containsOnlyKeys("f0.txt", "f1.txt", "f2.txt", "f3.txt");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(events.of(item, "delete_guard_tripped")).singleElement()
+                        .satisfies(e -> assertThat(e.data().path("guard").path("remoteDeletes").asInt()).isEqualTo(3));
+                assertThat(events.of(item, "sync_failed")).hasSize(1);
+            });
+        }
+    }
+
+    @Test
+    void manualConflictsAreStoredAndResolvedThroughTheApi() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        for (String p : List.of("l.txt", "r.txt", "both.txt")) {
+            SyncFixture.write(dir, p, "base " + p, T0);
+        }
+        String item = createItem(spec(dir, prefix, "MANUAL"));
+        runAndWait(item);
+        for (String p : List.of("l.txt", "r.txt", "both.txt")) {
+            SyncFixture.write(dir, p, "local " + p, T0 + 1000);
+            putRemote(prefix + "/" + p, "remote " + p, T0 + 2000);
+        }
+        try (SyncEventsProbe events = new SyncEventsProbe(bootstrap)) {
+            JsonPath run = runAndWait(item);
+            assertThat(run.getLong("result.conflicts")).isEqualTo(3);
+            // both sides untouched while undecided
+            assertThat(localTree(dir)).containsEntry("l.txt", "local l.txt");
+            assertThat(remoteTree(prefix)).containsEntry("l.txt", "remote l.txt");
+            List<Map<String, Object>> open = given().auth().oauth2(Tokens.reader()).queryParam("itemId", item)
+                    .when().get("/v1/sync/conflicts").then().statusCode(200).extract().path("$");
+            assertThat(open).hasSize(3);
+            // a second run does not record them twice
+            runAndWait(item);
+            given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).when().get("/v1/sync/conflicts").then()
+                    .body("size()", equalTo(3));
+            Map<String, String> choice = Map.of("l.txt", "LOCAL", "r.txt", "REMOTE", "both.txt", "BOTH");
+            for (Map<String, Object> c : open) {
+                given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                        .body(Map.of("resolution", choice.get((String) c.get("path"))))
+                        .when().post("/v1/sync/conflicts/" + c.get("id") + "/resolve").then().statusCode(202)
+                        .body("conflictId", equalTo(c.get("id")));
+            }
+            given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("resolution", "SIDEWAYS"))
+                    .when().post("/v1/sync/conflicts/" + open.get(0).get("id") + "/resolve").then().statusCode(400);
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                runAndWait(item);
+                return given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).when().get("/v1/sync/conflicts")
+                        .then().extract().jsonPath().getList("$").isEmpty();
+            });
+            Map<String, String> local = localTree(dir);
+            assertThat(local).containsEntry("l.txt", "local l.txt").containsEntry("r.txt", "remote r.txt")
+                    .containsEntry("both.txt", "remote both.txt");
+            assertThat(local.entrySet()).anyMatch(e -> e.getKey().startsWith("both.conflict-") && e.getValue().equals("local both.txt"));
+            assertThat(remoteTree(prefix)).isEqualTo(local);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events.of(item, "conflict_resolved"))
+                    .extracting(e -> e.data().path("resolution").asText()).containsExactlyInAnyOrder("LOCAL", "REMOTE", "BOTH"));
+        }
+    }
+
+    @Test
+    void versionsAreListedAndRestored() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "doc.txt", "version one", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        runAndWait(item);
+        SyncFixture.write(dir, "doc.txt", "version two", T0 + 1000);
+        runAndWait(item);
+        String v1sha = TwoDeviceModelTest.sha("version one");
+        String versionId = given().auth().oauth2(Tokens.reader()).queryParam("path", "doc.txt")
+                .when().get("/v1/sync/items/" + item + "/versions").then().statusCode(200)
+                .body("[0].sha256", equalTo(v1sha)).extract().path("[0].versionId");
+        String runId = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("path", "doc.txt", "versionId", versionId))
+                .when().post("/v1/sync/items/" + item + "/versions/restore").then().statusCode(201)
+                .body("sha256", equalTo(v1sha)).body("runId", notNullValue()).extract().path("runId");
+        assertThat(SyncFixture.awaitRun(runId).getLong("result.downloaded")).isEqualTo(1);
+        assertThat(Files.readString(dir.resolve("doc.txt"))).isEqualTo("version one");
+        given().auth().oauth2(Tokens.reader()).queryParam("path", "../x")
+                .when().get("/v1/sync/items/" + item + "/versions").then().statusCode(400);
+    }
+
+    @Test
+    void aChangeBySomeoneElseIsPushedAndTheItemsOwnWritesAreNot() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
+        spec.put("enabled", true);
+        String item = createItem(spec);
+        runAndWait(item);
+        // the consumer starts at the end of storage.events; should it join its group after a write,
+        // that write is never seen, so the change is made again until one is pushed
+        java.util.concurrent.atomic.AtomicLong attempt = new java.util.concurrent.atomic.AtomicLong();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            if (attempt.getAndIncrement() % 50 == 0) {
+                putRemote(prefix + "/pushed.txt", "from elsewhere", T0 + attempt.get());
+            }
+            return Files.exists(dir.resolve("pushed.txt"));
+        });
+        assertThat(Files.readString(dir.resolve("pushed.txt"))).isEqualTo("from elsewhere");
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(item) >= 2 && !running(item));
+        // the item's own upload comes back as a storage event with its own origin: no run follows
+        SyncFixture.write(dir, "mine.txt", "mine", T0);
+        runAndWait(item);
+        int runs = history(item);
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> history(item) == runs);
+    }
+
+    @Test
+    void enabledItemsRunOnTheirIntervalAndNeverTwiceAtOnce() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        for (int i = 0; i < 300; i++) {
+            SyncFixture.write(dir, "many/f" + i + ".txt", "file " + i, T0);
+        }
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        String runId = given().auth().oauth2(Tokens.writer()).when().post("/v1/sync/items/" + item + "/run").then()
+                .statusCode(202).extract().path("runId");
+        given().auth().oauth2(Tokens.writer()).when().post("/v1/sync/items/" + item + "/run").then().statusCode(409)
+                .body("detail", containsString("already syncing"));
+        JsonPath done = SyncFixture.awaitRun(runId);
+        assertThat(done.getLong("filesTotal")).isEqualTo(300);
+        assertThat(done.getLong("filesDone")).isEqualTo(300);
+        assertThat(done.getLong("result.uploaded")).isEqualTo(300);
+        assertThat(SyncFixture.remoteKeys(prefix)).hasSize(300);
+
+        Map<String, Object> auto = new java.util.HashMap<>(spec(SyncFixture.newFolder(), SyncFixture.newPrefix(), "KEEP_BOTH"));
+        auto.put("enabled", true);
+        auto.put("intervalSeconds", 1);
+        String autoItem = createItem(auto);
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(autoItem) >= 2);
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items/" + autoItem + "/runs").then().statusCode(200)
+                .body("[0].trigger", equalTo("SCHEDULE"));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("name", "off",
+                "localPath", auto.get("localPath"), "enabled", false)).when().put("/v1/sync/items/" + autoItem).then()
+                .statusCode(200);
+    }
+
+    static int history(String item) {
+        return given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items/" + item + "/runs?limit=500").then()
+                .statusCode(200).extract().jsonPath().getList("$").size();
+    }
+
+    static boolean running(String item) {
+        return given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items/" + item + "/runs?limit=1").then()
+                .extract().jsonPath().getList("status").contains("RUNNING");
+    }
+}

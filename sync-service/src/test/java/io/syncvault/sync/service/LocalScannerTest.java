@@ -1,0 +1,60 @@
+package io.syncvault.sync.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local snapshot: hashing only what changed, and protecting what cannot be judged. */
+class LocalScannerTest {
+
+    @TempDir
+    Path root;
+
+    final ExecutorService pool = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void stop() {
+        pool.shutdownNow();
+    }
+
+    @Test
+    void reusesTheJournalHashWhenSizeAndMtimeAreUnchanged() throws Exception {
+        Path f = root.resolve("d/a.txt");
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, "hello");
+        Files.setLastModifiedTime(f, FileTime.fromMillis(1_000_000));
+        // the journal claims another hash for the same size and mtime: the scanner trusts it (no read)
+        Map<String, JournalState> journal = Map.of("d/a.txt", new JournalState(5, 1_000_000, "cafe", "t1"));
+        LocalScanner.Snapshot s = LocalScanner.scan(root, journal, PathFilter.ALL, "p/", pool);
+        assertThat(s.files().get("d/a.txt").sha256()).isEqualTo("cafe");
+        assertThat(s.hashedBytes()).isZero();
+        // a different mtime makes it hash
+        Files.setLastModifiedTime(f, FileTime.fromMillis(2_000_000));
+        s = LocalScanner.scan(root, journal, PathFilter.ALL, "p/", pool);
+        assertThat(s.files().get("d/a.txt").sha256()).isEqualTo(LocalScanner.sha256(f)).isNotEqualTo("cafe");
+        assertThat(s.hashedBytes()).isEqualTo(5);
+    }
+
+    @Test
+    void protectsWhatItCannotJudgeAndIgnoresTempFilesAndExcludedPaths() throws Exception {
+        Files.writeString(root.resolve("ok.txt"), "ok");
+        Files.writeString(root.resolve(LocalScanner.TEMP_PREFIX + "123"), "half a download");
+        Files.writeString(root.resolve("skip.tmp"), "excluded");
+        Files.createSymbolicLink(root.resolve("link"), root.resolve("ok.txt"));
+        Files.writeString(root.resolve("back\\slash.txt"), "x");
+        LocalScanner.Snapshot s = LocalScanner.scan(root, Map.of(), new PathFilter(java.util.List.of(),
+                java.util.List.of("*.tmp")), "", pool);
+        assertThat(s.files()).containsOnlyKeys("ok.txt");
+        assertThat(s.protectedPaths()).containsOnlyKeys("link", "back\\slash.txt");
+        assertThat(s.isProtected("link")).isTrue();
+        assertThat(s.isProtected("ok.txt")).isFalse();
+    }
+}
