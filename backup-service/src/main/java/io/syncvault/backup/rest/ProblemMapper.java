@@ -5,6 +5,8 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.syncvault.backup.ProblemException;
+import io.syncvault.backup.client.GatewayException;
+import io.syncvault.backup.client.GatewayUnavailableException;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -66,6 +68,19 @@ public class ProblemMapper {
         return Response.fromResponse(respond(503, "dependency-unavailable", "Service unavailable",
                 "a dependency is not answering; retry later", Map.of()))
                 .header("Retry-After", "5").build();
+    }
+
+    /** The storage gateway failed or refused: 503 when it is down, its 404 as ours, anything else a bad gateway. */
+    @ServerExceptionMapper
+    public Response gateway(GatewayException e) {
+        if (e instanceof GatewayUnavailableException) {
+            return Response.fromResponse(respond(503, "gateway-unavailable", "Service unavailable", e.getMessage(), Map.of()))
+                    .header("Retry-After", "5").build();
+        }
+        if (e.notFound()) {
+            return respond(404, "not-found", "Not found", e.getMessage(), Map.of());
+        }
+        return respond(502, "gateway-error", "Bad gateway", e.getMessage(), Map.of());
     }
 
     @ServerExceptionMapper

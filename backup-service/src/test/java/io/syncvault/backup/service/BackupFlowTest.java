@@ -369,6 +369,23 @@ class BackupFlowTest {
                 .then().body("total", equalTo(1));
     }
 
+    @Test
+    void aBackupToAnUnknownStoreFailsWithAClearErrorAndIsNotListed() {
+        String name = "nostore-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("store", "no-such-store")));
+        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
+                .then().statusCode(202).extract().path("id");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(Api.get(id).getString("status")));
+        assertThat(Api.get(id).getString("error")).contains("no-such-store");
+        given().auth().oauth2(Tokens.reader()).queryParam("definitionId", definitionId).when().get("/v1/backups")
+                .then().statusCode(200).body("total", equalTo(0));
+        given().auth().oauth2(Tokens.admin()).queryParam("store", "no-such-store").when().post("/v1/backups/cleanup")
+                .then().statusCode(404).body("detail", containsString("404"));
+    }
+
     private static void writeSmallTree(String name) {
         try {
             Path dir = Files.createDirectories(Api.root().resolve(name));
