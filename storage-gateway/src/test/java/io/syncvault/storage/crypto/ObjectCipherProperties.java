@@ -75,6 +75,21 @@ class ObjectCipherProperties {
         assertThat(decrypt(SAME_KEY, stored, "store", "dir/key.bin")).isEqualTo(plain);
     }
 
+    @Property(tries = 20)
+    void smallObjectsGetSmallSegmentsAndStillRoundTrip(@ForAll @IntRange(min = 0, max = 300_000) int size)
+            throws IOException {
+        ObjectCipher production = new ObjectCipher(KEY);
+        byte[] plain = content(size, size, false);
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        try (OutputStream out = production.encrypt(stored, "s", "k", Compression.NONE, size)) {
+            out.write(plain);
+        }
+        int segment = java.nio.ByteBuffer.wrap(stored.toByteArray(), 6, 4).getInt();
+        assertThat(segment).isEqualTo(size < 4 * ObjectCipher.SMALL_SEGMENT_SIZE ? ObjectCipher.SMALL_SEGMENT_SIZE
+                : ObjectCipher.DEFAULT_SEGMENT_SIZE);
+        assertThat(decrypt(new ObjectCipher(KEY), stored.toByteArray(), "s", "k")).isEqualTo(plain);
+    }
+
     @Property(tries = 80)
     void anyFlippedByteIsDetected(@ForAll("sizes") int size, @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int where,
             @ForAll @IntRange(min = 1, max = 255) int mask, @ForAll Compression compression) throws IOException {
