@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * What a reconcile or import did: ids taken or merged from the remote side, ids that were
- * already up to date, conflicts met (open or resolved by the strategy) and how many local
- * changes still wait for the broker's acknowledgement in the namespace. Import keeps at most
- * a bounded number of ids in the lists and counts the rest.
+ * already up to date, conflicts met (open or resolved by the strategy) and how many pending
+ * operations it queued for the other nodes (their acknowledgement is tracked at
+ * {@code GET /v1/namespaces/{ns}/pending}). The lists keep at most 1000 entries; the counts are exact.
  */
 public record ReconciliationResult(
         List<String> applied,

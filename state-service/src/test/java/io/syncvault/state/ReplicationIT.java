@@ -60,6 +60,8 @@ class ReplicationIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String topic = "state.changes.it-" + run;
         TestInfrastructure.createCompactedTopic(kafka, topic);
+        String events = "state.events.it-" + run;
+        TestInfrastructure.createTopic(kafka, events, false);
 
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
@@ -75,6 +77,7 @@ class ReplicationIT {
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
         common.put("SYNCVAULT_JWT_PUBLIC_KEY", publicKey.toAbsolutePath().toString());
         common.put("SYNCVAULT_STATE_CHANGES_TOPIC", topic);
+        common.put("SYNCVAULT_STATE_EVENTS_TOPIC", events);
         common.put("SYNCVAULT_EVENTS_RELAY_INTERVAL", "1s");
         for (String db : List.of("syncvault_state_test_b", "syncvault_state_test_c")) {
             clean(dbHost, db, env.getOrDefault("SYNCVAULT_DB_USER", "syncvault"),

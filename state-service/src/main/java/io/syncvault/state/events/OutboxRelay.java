@@ -4,7 +4,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.state.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.persistence.EntityManager;
@@ -36,7 +35,7 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final int BATCH = 200;
+    private static final int BATCH = 1000;
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
 
     private final EntityManager em;
@@ -46,17 +45,11 @@ public class OutboxRelay {
     private final Duration keepSent;
     private final ReentrantLock relaying = new ReentrantLock();
     private final AtomicBoolean more = new AtomicBoolean();
-    private final Event<EventsAcknowledged> acknowledged;
-
-    /** Fired inside the relay's transaction with the ids of events the broker has just acknowledged. */
-    public record EventsAcknowledged(List<UUID> ids) {
-    }
 
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
-            ManagedExecutor executor, EventsConfig config, Event<EventsAcknowledged> acknowledged) {
+            ManagedExecutor executor, EventsConfig config) {
         this.em = em;
-        this.acknowledged = acknowledged;
         this.emitter = emitter;
         this.executor = executor;
         this.source = URI.create(config.source());
@@ -108,23 +101,22 @@ public class OutboxRelay {
             }
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
             Instant now = Instant.now();
-            int sent = 0;
-            List<UUID> ackedIds = new ArrayList<>(batch.size());
+            List<UUID> sent = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 try {
                     acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    batch.get(i).sentAt = now;
-                    ackedIds.add(batch.get(i).id);
-                    sent++;
+                    sent.add(batch.get(i).id);
                 } catch (Exception failure) {
                     LOG.warnf("event %s not acknowledged yet (%s); it stays in the outbox", batch.get(i).id,
                             failure.getMessage());
                 }
             }
-            if (!ackedIds.isEmpty()) {
-                acknowledged.fire(new EventsAcknowledged(ackedIds));
+            if (!sent.isEmpty()) {
+                // one statement for the whole batch (bulk reconciles relay thousands of events)
+                em.createQuery("update OutboxEvent e set e.sentAt = :now where e.id in :ids")
+                        .setParameter("now", now).setParameter("ids", sent).executeUpdate();
             }
-            return sent;
+            return sent.size();
         });
     }
 

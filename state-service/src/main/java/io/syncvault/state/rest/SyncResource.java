@@ -192,7 +192,8 @@ public class SyncResource {
         List<StateConflict> conflicts = new ArrayList<>(a.conflicts());
         b.conflicts().stream().limit(Math.max(0, 1000 - conflicts.size())).forEach(conflicts::add);
         return new ReconciliationResult(applied, unchanged, conflicts, a.appliedCount() + b.appliedCount(),
-                a.unchangedCount() + b.unchangedCount(), a.conflictCount() + b.conflictCount(), b.pendingOperations());
+                a.unchangedCount() + b.unchangedCount(), a.conflictCount() + b.conflictCount(),
+                a.pendingOperations() + b.pendingOperations());
     }
 
     /** One UTF-8 line without its terminator, null at the end; bounded so one line cannot exhaust memory. */

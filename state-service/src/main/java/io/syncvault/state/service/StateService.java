@@ -12,10 +12,8 @@ import io.syncvault.state.SyncState;
 import io.syncvault.state.VectorClock;
 import io.syncvault.state.config.StateConfig;
 import io.syncvault.state.events.Outbox;
-import io.syncvault.state.events.OutboxRelay;
 import io.syncvault.state.events.StateEvents;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -211,19 +209,15 @@ public class StateService {
         List<String> applied = new ArrayList<>();
         List<String> unchanged = new ArrayList<>();
         List<StateConflict> conflicts = new ArrayList<>();
+        Set<String> superseding = new LinkedHashSet<>();
         for (SyncState remote : remotes) {
             StateStore.Stored local = current.get(remote.id());
             Reconciler.Decision d = Reconciler.decide(local == null ? null : local.state(),
                     local == null ? null : local.base(), remote, strategy, now);
             if (d.conflict() != null) {
                 conflicts.add(d.conflict());
-                if (store.insertConflict(d.conflict())) {
-                    changes.events.add(events.conflictDetected(d.conflict()));
-                    if (!d.conflict().open()) {
-                        changes.events.add(events.conflictResolved(d.conflict(), d.conflict().resolution()));
-                    } else {
-                        withOpenConflicts.add(remote.id());
-                    }
+                if (d.conflict().open()) {
+                    withOpenConflicts.add(remote.id());
                 }
             }
             SyncState result = d.result();
@@ -241,13 +235,24 @@ public class StateService {
             current.put(result.id(), new StateStore.Stored(result, result));
             applied.add(result.id());
             if (withOpenConflicts.contains(result.id())) {
-                changes.supersedeConflicts(result, now);
+                superseding.add(result.id());
             }
+        }
+        for (StateConflict c : store.insertNewConflicts(conflicts)) {
+            changes.events.add(events.conflictDetected(c));
+            if (!c.open()) {
+                changes.events.add(events.conflictResolved(c, c.resolution()));
+            }
+        }
+        // after the conflicts are stored: one met in this batch may already be behind a later
+        // version of its state further down the batch
+        for (String id : superseding) {
+            changes.supersedeConflicts(current.get(id).state(), now);
         }
         changes.flush(ns);
         return new ReconciliationResult(head(applied), head(unchanged), conflicts.size() > LISTED
                 ? conflicts.subList(0, LISTED) : conflicts, applied.size(), unchanged.size(), conflicts.size(),
-                store.countPending(ns));
+                changes.published.size());
     }
 
     /** Checks and normalizes a version received from outside this node. */
@@ -317,12 +322,6 @@ public class StateService {
         return state;
     }
 
-    // ---------------------------------------------------------------- acknowledgements
-
-    void acknowledged(@Observes OutboxRelay.EventsAcknowledged acked) {
-        store.acknowledge(acked.ids(), now());
-    }
-
     // ---------------------------------------------------------------- helpers
 
     NamespaceEntity namespace(String ns) {
@@ -361,7 +360,7 @@ public class StateService {
         return new ReconciliationResult(head(applied), head(unchanged),
                 conflicts.size() > LISTED ? conflicts.subList(0, LISTED) : conflicts,
                 a.appliedCount() + b.appliedCount(), a.unchangedCount() + b.unchangedCount(),
-                a.conflictCount() + b.conflictCount(), b.pendingOperations());
+                a.conflictCount() + b.conflictCount(), a.pendingOperations() + b.pendingOperations());
     }
 
     /** The writes, events and pending operations of one transaction, flushed as batches. */
@@ -392,16 +391,8 @@ public class StateService {
             store.upsertAll(new ArrayList<>(writes.values()));
             List<Outbox.NewEvent> all = new ArrayList<>(events);
             published.forEach(s -> all.add(StateService.this.events.changed(s)));
-            List<UUID> ids = outbox.addAll(all);
-            List<PendingOperation> ops = new ArrayList<>(published.size());
-            Instant now = now();
-            for (int i = 0; i < published.size(); i++) {
-                SyncState s = published.get(i);
-                UUID eventId = ids.get(events.size() + i);
-                ops.add(new PendingOperation(UUID.randomUUID(), ns, s.id(), s.deleted() ? "DELETE" : "UPSERT",
-                        s.clock(), eventId, now, null));
-            }
-            store.insertPending(ops);
+            // the state.changes records are the pending operations until the broker acknowledges them
+            outbox.addAll(all);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.syncvault.state.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.state.Causality;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.PendingOperation;
 import io.syncvault.state.StateConflict;
@@ -116,45 +117,15 @@ public class StateStore {
                 ps.setTimestamp(8, Timestamp.from(s.updatedAt()));
                 ps.setString(9, s.checksum());
                 ps.setBoolean(10, s.deleted());
-                ps.setString(11, w.base() == null ? null : text(w.base().clock()));
-                ps.setString(12, w.base() == null || w.base().data() == null ? null : text(w.base().data()));
+                // base columns null = the current version is the base (the usual case after a
+                // reconcile): no second copy of the data
+                boolean separate = w.base() != null && !(w.base().clock().compare(s.clock()) == Causality.EQUAL
+                        && w.base().sameContent(s));
+                ps.setString(11, separate ? text(w.base().clock()) : null);
+                ps.setString(12, separate && w.base().data() != null ? text(w.base().data()) : null);
                 ps.addBatch();
             }
             ps.executeBatch();
-        } catch (SQLException e) {
-            throw failure(e);
-        }
-    }
-
-    public void insertPending(List<PendingOperation> ops) {
-        if (ops.isEmpty()) {
-            return;
-        }
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("insert into pending_operation"
-                + " (id, namespace, state_id, operation, clock, event_id, created_at) values (?, ?, ?, ?, cast(? as jsonb), ?, ?)")) {
-            for (PendingOperation op : ops) {
-                ps.setObject(1, op.id());
-                ps.setString(2, op.namespace());
-                ps.setString(3, op.stateId());
-                ps.setString(4, op.operation());
-                ps.setString(5, text(op.clock()));
-                ps.setObject(6, op.eventId());
-                ps.setTimestamp(7, Timestamp.from(op.createdAt()));
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        } catch (SQLException e) {
-            throw failure(e);
-        }
-    }
-
-    /** Marks the operations carried by these outbox events acknowledged. */
-    public int acknowledge(List<UUID> eventIds, Instant at) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "update pending_operation set acknowledged_at = ? where event_id = any(?) and acknowledged_at is null")) {
-            ps.setTimestamp(1, Timestamp.from(at));
-            ps.setArray(2, c.createArrayOf("uuid", eventIds.toArray()));
-            return ps.executeUpdate();
         } catch (SQLException e) {
             throw failure(e);
         }
@@ -174,6 +145,61 @@ public class StateStore {
     public long countPending(String namespace) {
         return query("select count(*) from pending_operation where namespace = ? and acknowledged_at is null",
                 ps -> ps.setString(1, namespace), rs -> rs.getLong(1)).get(0);
+    }
+
+    /**
+     * Stores the conflicts not stored yet (same id = same pair of versions) with two statements
+     * for the whole list; returns the ones that are new.
+     */
+    public List<StateConflict> insertNewConflicts(List<StateConflict> conflicts) {
+        if (conflicts.isEmpty()) {
+            return List.of();
+        }
+        java.util.Set<UUID> existing = new java.util.HashSet<>();
+        try (Connection c = db.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("select id from state_conflict where id = any(?)")) {
+                ps.setArray(1, c.createArrayOf("uuid", conflicts.stream().map(StateConflict::id).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        existing.add(rs.getObject(1, UUID.class));
+                    }
+                }
+            }
+            List<StateConflict> fresh = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(INSERT_CONFLICT)) {
+                for (StateConflict conflict : conflicts) {
+                    if (existing.add(conflict.id())) {
+                        bindConflict(ps, conflict);
+                        ps.addBatch();
+                        fresh.add(conflict);
+                    }
+                }
+                if (!fresh.isEmpty()) {
+                    ps.executeBatch();
+                }
+            }
+            return fresh;
+        } catch (SQLException e) {
+            throw failure(e);
+        }
+    }
+
+    private static final String INSERT_CONFLICT = "insert into state_conflict"
+            + " (id, namespace, state_id, local_state, remote_state, strategy, detected_at, resolution, resolved_at,"
+            + " resolved_data) values (?, ?, ?, cast(? as jsonb), cast(? as jsonb), ?, ?, ?, ?, cast(? as jsonb))"
+            + " on conflict (id) do nothing";
+
+    private void bindConflict(PreparedStatement ps, StateConflict conflict) throws SQLException {
+        ps.setObject(1, conflict.id());
+        ps.setString(2, conflict.namespace());
+        ps.setString(3, conflict.stateId());
+        ps.setString(4, text(conflict.local()));
+        ps.setString(5, text(conflict.remote()));
+        ps.setString(6, conflict.strategy().name());
+        ps.setTimestamp(7, Timestamp.from(conflict.detectedAt()));
+        ps.setString(8, conflict.resolution());
+        ps.setTimestamp(9, conflict.resolvedAt() == null ? null : Timestamp.from(conflict.resolvedAt()));
+        ps.setString(10, conflict.resolvedData() == null ? null : text(conflict.resolvedData()));
     }
 
     /** Stores a conflict unless the same one (same id) is already there; true when it is new. */
@@ -281,7 +307,7 @@ public class StateStore {
                 clock(rs.getString(4)), rs.getString(5), rs.getLong(6), instant(rs, 7), instant(rs, 8),
                 rs.getString(9), rs.getBoolean(10));
         String baseClock = rs.getString(11);
-        SyncState base = null;
+        SyncState base = state;
         if (baseClock != null) {
             String baseData = rs.getString(12);
             JsonNode bd = baseData == null ? null : read(baseData, JsonNode.class);

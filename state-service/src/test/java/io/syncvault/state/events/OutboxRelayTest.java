@@ -27,6 +27,10 @@ class OutboxRelayTest {
     @Inject
     Outbox outbox;
 
+    /** This run's own events topic (TestInfrastructure), so the consumer never wades through history. */
+    @ConfigProperty(name = "syncvault.state.events-topic")
+    String topic;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -48,9 +52,9 @@ class OutboxRelayTest {
         ConsumerTask<String, String> records = kafka.consumeStrings()
                 .withGroupId("outbox-test-" + UUID.randomUUID())
                 .withOffsetReset(OffsetResetStrategy.EARLIEST)
-                .fromTopics("state.events");
+                .fromTopics(topic);
 
-        OutboxEvent event = QuarkusTransaction.requiringNew().call(() -> outbox.add("state.events",
+        OutboxEvent event = QuarkusTransaction.requiringNew().call(() -> outbox.add(topic,
                 "io.syncvault.state.test_event", subject, Map.of("hello", "world")));
 
         ConsumerRecord<String, String> record = await().atMost(Duration.ofSeconds(30)).until(
@@ -77,7 +81,7 @@ class OutboxRelayTest {
         String subject = "outbox-rollback/" + UUID.randomUUID();
         try {
             QuarkusTransaction.requiringNew().run(() -> {
-                outbox.add("state.events", "io.syncvault.state.test_event", subject, Map.of());
+                outbox.add(topic, "io.syncvault.state.test_event", subject, Map.of());
                 throw new IllegalStateException("the change fails after the event was added");
             });
         } catch (IllegalStateException expected) {

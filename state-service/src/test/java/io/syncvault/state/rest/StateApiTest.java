@@ -42,6 +42,9 @@ class StateApiTest {
     @ConfigProperty(name = "syncvault.state.changes-topic")
     String changesTopic;
 
+    @ConfigProperty(name = "syncvault.state.events-topic")
+    String eventsTopic;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -200,7 +203,7 @@ class StateApiTest {
     void aChangeIsPublishedOnBothTopicsAndItsPendingOperationIsAcknowledged() {
         String ns = namespace("LAST_WRITE_WINS");
         ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics("state.events");
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(eventsTopic);
         ConsumerTask<String, String> changes = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
                 .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(changesTopic);
         create(ns, "p1", Map.of("a", 1)).then().statusCode(201);
@@ -224,7 +227,7 @@ class StateApiTest {
     void autoSyncTicksForADueNamespace() {
         String ns = "ns-" + UUID.randomUUID().toString().substring(0, 12);
         ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
-                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics("state.events");
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(eventsTopic);
         writer().body(Map.of("conflictStrategy", "MERGE", "autoSyncInterval", "PT1S"))
                 .when().put("/v1/namespaces/" + ns).then().statusCode(201);
         ConsumerRecord<String, String> tick = await().atMost(Duration.ofSeconds(30)).until(() -> events.getRecords()

@@ -42,8 +42,11 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String topic = "state.changes.test-" + run;
         createCompactedTopic(kafka, topic);
+        String events = "state.events.test-" + run;
+        createTopic(kafka, events, false);
         config.put("syncvault.state.node-id", "test-node-" + run);
         config.put("syncvault.state.changes-topic", topic);
+        config.put("syncvault.state.events-topic", events);
         return config;
     }
 
@@ -76,9 +79,14 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     /** Creates a compacted topic like state.changes (the replication topic's shape). */
     public static void createCompactedTopic(String bootstrap, String topic) {
+        createTopic(bootstrap, topic, true);
+    }
+
+    /** Creates a one-partition topic for one test run. */
+    public static void createTopic(String bootstrap, String topic, boolean compacted) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
-                    .configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+                    .configs(Map.of("cleanup.policy", compacted ? "compact" : "delete")))).all().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create topic " + topic + ": " + e.getMessage(), e);
         }
