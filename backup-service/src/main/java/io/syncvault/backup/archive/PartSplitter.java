@@ -85,6 +85,7 @@ public final class PartSplitter extends OutputStream {
         if (current != null) {
             finishPart();
         }
+        sink.flush();
     }
 
     /** Abandons the part being written after a failure upstream. */
@@ -94,6 +95,7 @@ public final class PartSplitter extends OutputStream {
             current.abort();
             current = null;
         }
+        sink.abandon();
     }
 
     public List<PartEntry> parts() {

@@ -159,11 +159,31 @@ public class StorageGatewayClient {
 
     /**
      * A sink that uploads each part as it is produced: the request starts when the part's first
-     * byte is written and is confirmed in {@code finish}, where the gateway's SHA-256 and size
-     * of what it stored must equal what was sent.
+     * byte is written. Its confirmation (201, with the SHA-256 and size the gateway stored, which
+     * must equal what was sent) is awaited while the next part streams, so the gateway's commit
+     * of one part overlaps the next; at most two requests are in flight, each with at most
+     * {@code pipe-buffer-bytes} buffered.
      */
     public PartSink partSink(String store, java.util.function.IntFunction<String> keyOf) {
-        return index -> {
+        return new GatewayPartSink(store, keyOf);
+    }
+
+    /** A part whose bytes are all sent and whose confirmation is awaited. */
+    private record Pending(String key, long size, String sha256, CompletableFuture<HttpResponse<InputStream>> response) {
+    }
+
+    private final class GatewayPartSink implements PartSink {
+        private final String store;
+        private final java.util.function.IntFunction<String> keyOf;
+        private Pending pending;
+
+        GatewayPartSink(String store, java.util.function.IntFunction<String> keyOf) {
+            this.store = store;
+            this.keyOf = keyOf;
+        }
+
+        @Override
+        public PartOutput open(int index) {
             String key = keyOf.apply(index);
             BoundedPipe pipe = new BoundedPipe(config.pipeBufferBytes());
             HttpRequest put = request(objectPath(store, key))
@@ -174,7 +194,7 @@ public class StorageGatewayClient {
                     HttpResponse.BodyHandlers.ofInputStream());
             response.whenComplete((r, e) -> pipe.readerGone(e != null ? e
                     : new IOException("the gateway answered " + r.statusCode() + " before the part was sent")));
-            return new PartSink.PartOutput() {
+            return new PartOutput() {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     pipe.write(b, off, len);
@@ -183,25 +203,10 @@ public class StorageGatewayClient {
                 @Override
                 public void finish(long size, String sha256) throws IOException {
                     pipe.close();
-                    HttpResponse<InputStream> r;
-                    try {
-                        r = response.get(config.partTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                    } catch (ExecutionException e) {
-                        throw new IOException("uploading " + key + " failed: " + e.getCause().getMessage(), e.getCause());
-                    } catch (java.util.concurrent.TimeoutException e) {
-                        response.cancel(true);
-                        throw new IOException("the gateway did not confirm " + key + " in time");
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted while uploading " + key);
-                    }
-                    if (r.statusCode() != 201 && r.statusCode() != 200) {
-                        throw new IOException(failure(r, "PUT " + key).getMessage());
-                    }
-                    PutResult stored = readJson(r, new TypeReference<PutResult>() { });
-                    if (stored.size() != size || !sha256.equalsIgnoreCase(stored.sha256())) {
-                        throw new IOException("the gateway stored " + key + " with " + stored.size() + " bytes and SHA-256 "
-                                + stored.sha256() + ", but " + size + " bytes with SHA-256 " + sha256 + " were sent");
+                    Pending previous = pending;
+                    pending = new Pending(key, size, sha256, response);
+                    if (previous != null) {
+                        confirm(previous);
                     }
                 }
 
@@ -211,7 +216,48 @@ public class StorageGatewayClient {
                     response.cancel(true);
                 }
             };
-        };
+        }
+
+        @Override
+        public void flush() throws IOException {
+            Pending last = pending;
+            pending = null;
+            if (last != null) {
+                confirm(last);
+            }
+        }
+
+        @Override
+        public void abandon() {
+            if (pending != null) {
+                pending.response().cancel(true);
+                pending = null;
+            }
+        }
+
+        private void confirm(Pending part) throws IOException {
+            HttpResponse<InputStream> r;
+            try {
+                r = part.response().get(config.partTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new IOException("uploading " + part.key() + " failed: " + e.getCause().getMessage(), e.getCause());
+            } catch (java.util.concurrent.TimeoutException e) {
+                part.response().cancel(true);
+                throw new IOException("the gateway did not confirm " + part.key() + " in time");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while uploading " + part.key());
+            }
+            if (r.statusCode() != 201 && r.statusCode() != 200) {
+                throw new IOException(failure(r, "PUT " + part.key()).getMessage());
+            }
+            PutResult stored = readJson(r, new TypeReference<PutResult>() { });
+            if (stored.size() != part.size() || !part.sha256().equalsIgnoreCase(stored.sha256())) {
+                throw new IOException("the gateway stored " + part.key() + " with " + stored.size()
+                        + " bytes and SHA-256 " + stored.sha256() + ", but " + part.size() + " bytes with SHA-256 "
+                        + part.sha256() + " were sent");
+            }
+        }
     }
 
     private HttpRequest.Builder request(String path) {

@@ -146,26 +146,7 @@ public class BackupService {
                 b.heartbeatAt = Instant.now();
             });
             PartSink gatewaySink = gateway.partSink(plan.store(), i -> BackupManifest.partKey(id, i));
-            PartSink counting = index -> {
-                PartSink.PartOutput out = gatewaySink.open(index);
-                return new PartSink.PartOutput() {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
-
-                    @Override
-                    public void finish(long size, String sha256) throws IOException {
-                        out.finish(size, sha256);
-                        partsDone.incrementAndGet();
-                    }
-
-                    @Override
-                    public void abort() {
-                        out.abort();
-                    }
-                };
-            };
+            PartSink counting = new CountingSink(gatewaySink, partsDone);
             BackupStreams.Written written = BackupStreams.backup(writer, plan.compression(), plan.partSize(), counting,
                     i -> BackupManifest.partKey(id, i), (files, bytes) -> {
                         if (throttle.due()) {
@@ -237,6 +218,41 @@ public class BackupService {
             cleanupOrphans(plan.store());
         } catch (RuntimeException e) {
             LOG.warnf("orphan cleanup after backup %s failed: %s", id, e.getMessage());
+        }
+    }
+
+    /** Counts the parts handed to the store, for progress. */
+    private record CountingSink(PartSink sink, AtomicInteger parts) implements PartSink {
+        @Override
+        public PartOutput open(int index) throws IOException {
+            PartOutput out = sink.open(index);
+            return new PartOutput() {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void finish(long size, String sha256) throws IOException {
+                    out.finish(size, sha256);
+                    parts.incrementAndGet();
+                }
+
+                @Override
+                public void abort() {
+                    out.abort();
+                }
+            };
+        }
+
+        @Override
+        public void flush() throws IOException {
+            sink.flush();
+        }
+
+        @Override
+        public void abandon() {
+            sink.abandon();
         }
     }
 
