@@ -23,7 +23,8 @@ import java.util.concurrent.Executor;
  * size or mtime differ from the journal (the journal's SHA-256 is reused for the rest).
  * Files it cannot judge (unreadable, changing while hashed, symlinks, names the store cannot
  * take, folders it cannot list) are "protected": the run leaves those paths alone on both
- * sides instead of mistaking them for deleted. Symlinks are never followed.
+ * sides instead of mistaking them for deleted. Symlinks are never followed. Temp files of
+ * downloads that a killed run left behind are removed.
  */
 public final class LocalScanner {
 
@@ -64,7 +65,16 @@ public final class LocalScanner {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 String rel = relative(root, file);
-                if (file.getFileName().toString().startsWith(TEMP_PREFIX) || !filter.accepts(rel)) {
+                if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    // a download's temp file left by a run that died: runs of one item never overlap, so it is garbage
+                    try {
+                        Files.deleteIfExists(file);
+                    } catch (IOException e) {
+                        // left for the next scan
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+                if (!filter.accepts(rel)) {
                     return FileVisitResult.CONTINUE;
                 }
                 if (!attrs.isRegularFile()) {

@@ -44,7 +44,7 @@ class LocalScannerTest {
     }
 
     @Test
-    void protectsWhatItCannotJudgeAndIgnoresTempFilesAndExcludedPaths() throws Exception {
+    void protectsWhatItCannotJudgeRemovesLeftoverTempFilesAndIgnoresExcludedPaths() throws Exception {
         Files.writeString(root.resolve("ok.txt"), "ok");
         Files.writeString(root.resolve(LocalScanner.TEMP_PREFIX + "123"), "half a download");
         Files.writeString(root.resolve("skip.tmp"), "excluded");
@@ -56,5 +56,7 @@ class LocalScannerTest {
         assertThat(s.protectedPaths()).containsOnlyKeys("link", "back\\slash.txt");
         assertThat(s.isProtected("link")).isTrue();
         assertThat(s.isProtected("ok.txt")).isFalse();
+        assertThat(root.resolve(LocalScanner.TEMP_PREFIX + "123")).doesNotExist();
+        assertThat(root.resolve("skip.tmp")).exists();
     }
 }
