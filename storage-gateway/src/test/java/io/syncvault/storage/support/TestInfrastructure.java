@@ -69,7 +69,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    static Map<String, String> jwtKeys() {
+    public static Map<String, String> jwtKeys() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
