@@ -202,28 +202,6 @@ public class StateStore {
         ps.setString(10, conflict.resolvedData() == null ? null : text(conflict.resolvedData()));
     }
 
-    /** Stores a conflict unless the same one (same id) is already there; true when it is new. */
-    public boolean insertConflict(StateConflict conflict) {
-        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("insert into state_conflict"
-                + " (id, namespace, state_id, local_state, remote_state, strategy, detected_at, resolution, resolved_at,"
-                + " resolved_data) values (?, ?, ?, cast(? as jsonb), cast(? as jsonb), ?, ?, ?, ?, cast(? as jsonb))"
-                + " on conflict (id) do nothing")) {
-            ps.setObject(1, conflict.id());
-            ps.setString(2, conflict.namespace());
-            ps.setString(3, conflict.stateId());
-            ps.setString(4, text(conflict.local()));
-            ps.setString(5, text(conflict.remote()));
-            ps.setString(6, conflict.strategy().name());
-            ps.setTimestamp(7, Timestamp.from(conflict.detectedAt()));
-            ps.setString(8, conflict.resolution());
-            ps.setTimestamp(9, conflict.resolvedAt() == null ? null : Timestamp.from(conflict.resolvedAt()));
-            ps.setString(10, conflict.resolvedData() == null ? null : text(conflict.resolvedData()));
-            return ps.executeUpdate() == 1;
-        } catch (SQLException e) {
-            throw failure(e);
-        }
-    }
-
     public void resolveConflict(UUID id, String resolution, Instant at, JsonNode data) {
         update("update state_conflict set resolution = ?, resolved_at = ?, resolved_data = cast(? as jsonb)"
                 + " where id = ? and resolution is null", ps -> {
