@@ -49,6 +49,8 @@ class ReplicationIT {
     ServiceProcess a;
     ServiceProcess b;
     String token;
+    String bootstrap;
+    List<String> topics = new ArrayList<>();
 
     @BeforeAll
     void startTwoNodes() throws Exception {
@@ -62,6 +64,8 @@ class ReplicationIT {
         TestInfrastructure.createCompactedTopic(kafka, topic);
         String events = "state.events.it-" + run;
         TestInfrastructure.createTopic(kafka, events, false);
+        bootstrap = kafka;
+        topics.addAll(List.of(topic, events));
 
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
@@ -94,6 +98,9 @@ class ReplicationIT {
         }
         if (b != null) {
             b.stop();
+        }
+        if (bootstrap != null) {
+            TestInfrastructure.deleteTopics(bootstrap, topics);
         }
     }
 

@@ -47,11 +47,31 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         config.put("syncvault.state.node-id", "test-node-" + run);
         config.put("syncvault.state.changes-topic", topic);
         config.put("syncvault.state.events-topic", events);
+        bootstrap = kafka;
+        topics.addAll(List.of(topic, events));
         return config;
     }
 
+    private String bootstrap;
+    private final List<String> topics = new java.util.ArrayList<>();
+
     @Override
     public void stop() {
+        if (bootstrap != null) {
+            deleteTopics(bootstrap, topics);
+        }
+    }
+
+    /** Removes the topics a run created, so test runs leave no topics behind. */
+    public static void deleteTopics(String bootstrap, List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            admin.deleteTopics(names).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort: a leftover one-partition test topic harms nothing
+        }
     }
 
     /** Settings from the environment, else from deploy/local/run/env. */
