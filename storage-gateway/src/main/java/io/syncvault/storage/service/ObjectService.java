@@ -306,7 +306,7 @@ public class ObjectService {
             throw e;
         }
         if (kept != null) {
-            pruneVersions(provider, key, keep + 1);
+            pruneVersions(provider, key, keep);
         }
         ObjectInfo info = ObjectMetadata.decode(key, restored);
         events.stored(store.name(), info, origin, actor);
