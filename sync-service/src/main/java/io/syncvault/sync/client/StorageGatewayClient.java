@@ -34,9 +34,12 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 /**
  * The storage gateway's object API, over the JDK HTTP client so that bodies stream both ways
  * (files are sent from disk and received into a file, never held in memory). Reads (list, head,
- * get, versions) are retried on 5xx and lost connections; writes are never retried here because
- * they carry preconditions and the next run retries them with fresh knowledge. Every call
- * counts towards a circuit breaker that stops hammering a gateway that is down.
+ * get, versions) are retried on 5xx and lost connections. Puts and deletes are retried on the
+ * same failures only because the engine always sends them with a precondition ({@code If-Match}
+ * or {@code If-None-Match: *}): should the first attempt have been applied after all, the retry
+ * gets 412 or 404 instead of writing twice (a kept-alive connection the gateway closed is the
+ * usual cause). Restore is not retried. Every call counts towards a circuit breaker that stops
+ * hammering a gateway that is down.
  */
 @ApplicationScoped
 public class StorageGatewayClient {
@@ -124,6 +127,7 @@ public class StorageGatewayClient {
      * Streams {@code file} to the object. {@code ifMatch} null means create-only
      * ({@code If-None-Match: *}); otherwise only that version is replaced.
      */
+    @Retry(maxRetries = 2, delay = 200, jitter = 100, retryOn = GatewayException.Unavailable.class)
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public RemoteObject put(String store, String key, Path file, String sha256, long mtime, String ifMatch, String origin,
             int keepVersions) {
@@ -147,6 +151,7 @@ public class StorageGatewayClient {
     }
 
     /** Deletes the object if it still is version {@code ifMatch}; a missing object is reported as {@link GatewayException.Missing}. */
+    @Retry(maxRetries = 2, delay = 200, jitter = 100, retryOn = GatewayException.Unavailable.class)
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public void delete(String store, String key, String ifMatch, String origin, int keepVersions) {
         HttpRequest.Builder b = request(objectUri(store, key)).DELETE().timeout(Duration.ofSeconds(60))

@@ -173,8 +173,11 @@ public class SyncEngine {
             }
             Map<String, JournalState> j = new HashMap<>(journal.load(item.id()));
             PathFilter filter = item.filter();
+            long tScan = System.nanoTime();
             LocalScanner.Snapshot snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
+            long tList = System.nanoTime();
             Map<String, FileState> remote = listRemote(item, st);
+            long tPlan = System.nanoTime();
             Map<String, FileState> local = new HashMap<>(snap.files());
             for (var p : snap.protectedPaths().entrySet()) {
                 st.skip(p.getKey(), p.getValue());
@@ -240,6 +243,10 @@ public class SyncEngine {
                 f.get();
             }
             st.flush(true);
+            long tDone = System.nanoTime();
+            LOG.infof("run %s of item %s: scan %d ms (%d files, %d bytes hashed), list %d ms (%d objects), %d steps in %d ms",
+                    runId, item.id(), (tList - tScan) / 1_000_000, snap.files().size(), snap.hashedBytes(),
+                    (tPlan - tList) / 1_000_000, remote.size(), plan.actions().size(), (tDone - tPlan) / 1_000_000);
 
             // conflicts: carry out chosen resolutions, close those that went away
             Set<String> stillConflicting = new HashSet<>();
