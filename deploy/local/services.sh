@@ -3,6 +3,9 @@
 # name:port:database (no database for the gateway)
 SERVICES=(storage-gateway:8081: state-service:8084:syncvault_state sync-service:8082:syncvault_sync backup-service:8083:syncvault_backup)
 
+# The folder whose contents sync items and backups may use (SYNCVAULT_HOME overrides; default: run/data/home).
+LOCAL_HOME=${SYNCVAULT_HOME:-$RUN/data/home}
+
 service_jar() { echo "$ROOT/$1/target/quarkus-app/quarkus-run.jar"; }
 
 # Environment of one service process: common settings, then what that service needs.
@@ -19,7 +22,11 @@ service_env() { # service_env NAME PORT DB
       echo "SYNCVAULT_NODE_ID=${SYNCVAULT_NODE_ID:-local-1}" ;;
     sync-service|backup-service)
       echo "SYNCVAULT_GATEWAY_URL=http://127.0.0.1:8081"
-      echo "SYNCVAULT_JWT_SIGNING_KEY=$RUN/jwt/private.pem"
-      echo "SYNCVAULT_HOME=${SYNCVAULT_HOME:-$RUN/data/home}" ;;
+      echo "SYNCVAULT_JWT_SIGNING_KEY=$RUN/jwt/private.pem" ;;&
+    sync-service)
+      echo "SYNCVAULT_SYNC_ROOTS=$LOCAL_HOME"
+      echo "SYNCVAULT_SYNC_HOME=$LOCAL_HOME" ;;
+    backup-service)
+      echo "SYNCVAULT_BACKUP_ROOTS=$LOCAL_HOME" ;;
   esac
 }
