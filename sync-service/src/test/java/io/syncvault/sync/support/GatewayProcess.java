@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The real storage gateway, started from its packaged jar as a child process on a free port
@@ -68,33 +70,22 @@ public final class GatewayProcess {
 
     private void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the storage gateway exited with " + process.exitValue() + "; see " + log
-                        + "\n" + tail());
-            }
-            try {
-                int status = http.send(HttpRequest.newBuilder(URI.create(url + "/q/health/live")).timeout(Duration.ofSeconds(2))
-                        .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                if (status == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+        HttpRequest live = HttpRequest.newBuilder(URI.create(url + "/q/health/live")).timeout(Duration.ofSeconds(2))
+                .GET().build();
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(250)).ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("the storage gateway exited with " + process.exitValue()
+                                    + "; see " + log + "\n" + tail());
+                        }
+                        return http.send(live, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    });
+        } catch (ConditionTimeoutException e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the storage gateway did not become live within " + timeout + "; see " + log
+                    + "\n" + tail());
         }
-        process.destroyForcibly();
-        throw new IllegalStateException("the storage gateway did not become live within " + timeout + "; see " + log + "\n" + tail());
     }
 
     private String tail() {
