@@ -17,8 +17,9 @@ import java.util.UUID;
  * <ul>
  * <li>no local version → take the remote one;</li>
  * <li>remote before or equal → keep local; remote after → take it;</li>
- * <li>same clock, different content (two replicas resolved the same conflict differently,
- *     e.g. both LOCAL_WINS) → the {@link #WRITE_ORDER} winner, so they converge;</li>
+ * <li>same clock, different version (two replicas resolved the same conflict differently,
+ *     e.g. both LOCAL_WINS, or wrote the same content with other metadata) → the
+ *     {@link #WRITE_ORDER} winner, so they converge;</li>
  * <li>concurrent with the same content → keep it under the merged clock, no conflict;</li>
  * <li>concurrent otherwise → the namespace strategy.</li>
  * </ul>
@@ -86,7 +87,11 @@ public final class Reconciler {
             case AFTER:
                 return taken(local, remote);
             case EQUAL:
-                if (local.sameContent(remote) || WRITE_ORDER.compare(remote, local) <= 0) {
+                // Replicas that resolved one conflict independently hold versions with the same clock:
+                // different content, or the same content with other write metadata. Every node keeps the
+                // WRITE_ORDER maximum, metadata included; judging "same content" alone would keep a copy
+                // whose older metadata then loses a later tie that the other replicas win.
+                if (WRITE_ORDER.compare(remote, local) <= 0) {
                     return unchanged();
                 }
                 return taken(local, remote);
