@@ -219,17 +219,7 @@ public final class AzureProvider implements StorageProvider {
         try {
             return action.get();
         } catch (BlobStorageException e) {
-            int status = e.getStatusCode();
-            if (status == 404) {
-                throw new ObjectNotFoundException("no such blob");
-            }
-            if (status == 412 || status == 409) {
-                throw new PreconditionFailedException("the write condition did not hold");
-            }
-            if (status >= 500 || status == 429) {
-                throw new ProviderUnavailableException("Azure answered " + status, e);
-            }
-            throw e;
+            throw ProviderErrors.forStatus("Azure", e.getStatusCode(), e);
         } catch (UncheckedIOException e) {
             throw new ProviderUnavailableException("Azure I/O failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {

@@ -272,17 +272,7 @@ public final class GcsProvider implements StorageProvider {
         StorageException se = e instanceof StorageException s ? s
                 : e.getCause() instanceof StorageException s2 ? s2 : null;
         if (se != null) {
-            int code = se.getCode();
-            if (code == 404) {
-                return new ObjectNotFoundException("no such object");
-            }
-            if (code == 412 || code == 409) {
-                return new PreconditionFailedException("the write condition did not hold");
-            }
-            if (code == 0 || code >= 500 || code == 429) {
-                return new ProviderUnavailableException("GCS is not available: " + se.getMessage(), se);
-            }
-            return se;
+            return ProviderErrors.forStatus("GCS", se.getCode(), se);
         }
         if (e instanceof IOException io) {
             return new ProviderUnavailableException("GCS I/O failed: " + io.getMessage(), io);

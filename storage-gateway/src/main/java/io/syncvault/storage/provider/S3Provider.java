@@ -279,17 +279,7 @@ public final class S3Provider implements StorageProvider {
         } catch (NoSuchKeyException e) {
             throw new ObjectNotFoundException("no such object");
         } catch (S3Exception e) {
-            int status = e.statusCode();
-            if (status == 404) {
-                throw new ObjectNotFoundException("no such object");
-            }
-            if (status == 412 || status == 409) {
-                throw new PreconditionFailedException("the write condition did not hold");
-            }
-            if (status >= 500 || status == 429) {
-                throw new ProviderUnavailableException("S3 answered " + status, e);
-            }
-            throw e;
+            throw ProviderErrors.forStatus("S3", e.statusCode(), e);
         } catch (SdkClientException e) {
             throw new ProviderUnavailableException("S3 cannot be reached: " + e.getMessage(), e);
         } catch (UncheckedIOException e) {
