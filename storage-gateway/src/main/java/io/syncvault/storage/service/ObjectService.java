@@ -96,7 +96,7 @@ public class ObjectService {
         try (ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial))) {
             MessageDigest digest = sha256();
             long size = 0;
-            try (OutputStream sink = encoder(store, key, writer.stream(), request.contentLength())) {
+            try (OutputStream sink = encoder(store, key, writer.stream())) {
                 byte[] buffer = new byte[BUFFER];
                 InputStream body = request.body();
                 int n;
@@ -139,10 +139,10 @@ public class ObjectService {
         return info;
     }
 
-    private static OutputStream encoder(Store store, String key, OutputStream stored, long expectedSize) {
+    private static OutputStream encoder(Store store, String key, OutputStream stored) {
         try {
             if (store.encrypted()) {
-                return store.cipher().encrypt(stored, store.name(), key, store.compression(), expectedSize);
+                return store.cipher().encrypt(stored, store.name(), key, store.compression());
             }
             return store.compression().compress(stored);
         } catch (IOException e) {
