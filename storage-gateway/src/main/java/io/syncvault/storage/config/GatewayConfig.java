@@ -14,6 +14,15 @@ public interface GatewayConfig {
     /** The stores by name ({@code syncvault.gateway.stores.<name>.*}); the name appears in every object URL. */
     Map<String, StoreConfig> stores();
 
+    /**
+     * MiB of throwaway data encrypted, decrypted and hashed in the background at start, so that the
+     * JIT has compiled AES-GCM and SHA-256 with their CPU intrinsics before the first large object
+     * (else the first gigabytes run several times slower). 0 turns it off.
+     */
+    @WithName("cipher-warmup-mb")
+    @WithDefault("64")
+    int cipherWarmupMb();
+
     /** One store: where its objects live and how they are written. */
     interface StoreConfig {
 
