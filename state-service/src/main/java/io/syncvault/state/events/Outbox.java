@@ -26,8 +26,19 @@ public class Outbox {
     private final Event<OutboxEvent> written;
     private final DataSource db;
 
-    /** One event to add with {@link #addAll}. */
-    public record NewEvent(String topic, String type, String subject, Object data) {
+    /**
+     * One event to add with {@link #addAll}; {@code also} is an optional companion record on another
+     * topic (same subject) kept in the same outbox row and relayed with it: a stored state's full
+     * version on state.changes carries its announcement on state.events, one row instead of two.
+     */
+    public record NewEvent(String topic, String type, String subject, Object data, NewEvent also) {
+        public NewEvent(String topic, String type, String subject, Object data) {
+            this(topic, type, subject, data, null);
+        }
+
+        public NewEvent with(NewEvent companion) {
+            return new NewEvent(topic, type, subject, data, companion);
+        }
     }
 
     public Outbox(ObjectMapper json, Event<OutboxEvent> written, DataSource db) {
@@ -49,7 +60,8 @@ public class Outbox {
         Instant now = Instant.now();
         OutboxEvent last = null;
         try (Connection c = db.getConnection(); PreparedStatement insert = c.prepareStatement(
-                "insert into outbox_event (id, topic, type, subject, payload, created_at) values (?, ?, ?, ?, ?, ?)")) {
+                "insert into outbox_event (id, topic, type, subject, payload, created_at, also_topic, also_type, also_payload)"
+                        + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             long millis = now.toEpochMilli();
             for (NewEvent e : events) {
                 UUID id = timeOrdered(millis);
@@ -62,6 +74,10 @@ public class Outbox {
                 // strictly increasing times keep the relay's order = the order written (one subject's
                 // records must reach the compacted topic oldest first)
                 insert.setTimestamp(6, Timestamp.from(now.plusNanos(1_000L * ids.size())));
+                NewEvent also = e.also();
+                insert.setString(7, also == null ? null : also.topic());
+                insert.setString(8, also == null ? null : also.type());
+                insert.setString(9, also == null ? null : json.writeValueAsString(also.data()));
                 insert.addBatch();
                 ids.add(id);
                 last = new OutboxEvent();

@@ -97,6 +97,13 @@ public class OutboxRelay {
                 CompletableFuture<Void> acked = new CompletableFuture<>();
                 emitter.send(CloudEventMessages.of(e.id.toString(), source, e.type, e.topic, e.subject,
                         e.createdAt, e.payload, acked));
+                if (e.alsoTopic != null) {
+                    // the companion's id is derived from the row's, so a re-send repeats it and consumers dedupe
+                    CompletableFuture<Void> alsoAcked = new CompletableFuture<>();
+                    emitter.send(CloudEventMessages.of(companionId(e.id), source, e.alsoType, e.alsoTopic, e.subject,
+                            e.createdAt, e.alsoPayload, alsoAcked));
+                    acked = CompletableFuture.allOf(acked, alsoAcked);
+                }
                 acks.add(acked);
             }
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
@@ -118,6 +125,11 @@ public class OutboxRelay {
             }
             return sent.size();
         });
+    }
+
+    /** The CloudEvent id of a row's companion record: stable for the row, distinct from every row id. */
+    static String companionId(UUID rowId) {
+        return UUID.nameUUIDFromBytes((rowId + "/also").getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     /** Sent events are kept a while for inspection, then removed. */

@@ -371,9 +371,13 @@ public class StateService {
 
         void store(SyncState state, SyncState base, boolean created, String cause, boolean publish) {
             writes.put(state.id(), new StateStore.Write(state, base));
-            events.add(StateService.this.events.stored(state, created, cause));
+            Outbox.NewEvent announcement = StateService.this.events.stored(state, created, cause);
             if (publish) {
+                // one outbox row: the full state for the other nodes, its announcement as companion
+                events.add(StateService.this.events.changed(state).with(announcement));
                 published.add(state);
+            } else {
+                events.add(announcement);
             }
         }
 
@@ -389,10 +393,8 @@ public class StateService {
 
         void flush(String ns) {
             store.upsertAll(new ArrayList<>(writes.values()));
-            List<Outbox.NewEvent> all = new ArrayList<>(events);
-            published.forEach(s -> all.add(StateService.this.events.changed(s)));
             // the state.changes records are the pending operations until the broker acknowledges them
-            outbox.addAll(all);
+            outbox.addAll(events);
         }
     }
 }

@@ -31,6 +31,9 @@ class OutboxRelayTest {
     @ConfigProperty(name = "syncvault.state.events-topic")
     String topic;
 
+    @ConfigProperty(name = "syncvault.state.changes-topic")
+    String changesTopic;
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
 
@@ -74,6 +77,39 @@ class OutboxRelayTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> QuarkusTransaction.requiringNew()
                 .call(() -> OutboxEvent.<OutboxEvent>findById(event.id).sentAt != null));
+    }
+
+    @Test
+    void oneRowWithACompanionReachesBothTopicsAndIsMarkedSentOnce() {
+        String subject = "outbox-companion/" + UUID.randomUUID();
+        ConsumerTask<String, String> changes = kafka.consumeStrings().withGroupId("outbox-test-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(changesTopic);
+        ConsumerTask<String, String> events = kafka.consumeStrings().withGroupId("outbox-test-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(topic);
+
+        UUID id = QuarkusTransaction.requiringNew().call(() -> outbox.addAll(java.util.List.of(
+                new Outbox.NewEvent(changesTopic, "io.syncvault.state.test_full", subject, Map.of("full", 1))
+                        .with(new Outbox.NewEvent(topic, "io.syncvault.state.test_note", subject, Map.of("note", 2))))))
+                .get(0);
+
+        ConsumerRecord<String, String> full = await().atMost(Duration.ofSeconds(30)).until(
+                () -> changes.getRecords().stream().filter(r -> subject.equals(r.key())).findFirst().orElse(null),
+                r -> r != null);
+        ConsumerRecord<String, String> note = await().atMost(Duration.ofSeconds(30)).until(
+                () -> events.getRecords().stream().filter(r -> subject.equals(r.key())).findFirst().orElse(null),
+                r -> r != null);
+        changes.close();
+        events.close();
+        assertThat(header(full.headers(), "ce_id")).isEqualTo(id.toString());
+        assertThat(header(full.headers(), "ce_type")).isEqualTo("io.syncvault.state.test_full");
+        assertThat(full.value()).isEqualTo("{\"full\":1}");
+        assertThat(header(note.headers(), "ce_id")).isEqualTo(OutboxRelay.companionId(id)).isNotEqualTo(id.toString());
+        assertThat(header(note.headers(), "ce_type")).isEqualTo("io.syncvault.state.test_note");
+        assertThat(header(note.headers(), "ce_subject")).isEqualTo(subject);
+        assertThat(note.value()).isEqualTo("{\"note\":2}");
+        assertThat(QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("subject", subject))).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> QuarkusTransaction.requiringNew()
+                .call(() -> OutboxEvent.<OutboxEvent>findById(id).sentAt != null));
     }
 
     @Test
