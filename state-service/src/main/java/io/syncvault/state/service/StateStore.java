@@ -53,7 +53,11 @@ public class StateStore {
         this.json = json;
     }
 
+    /** The stored state; {@code forUpdate}: its writers are serialized until this transaction ends (see {@link #lock}). */
     public Optional<Stored> find(String namespace, String id, boolean forUpdate) {
+        if (forUpdate) {
+            lock(namespace, List.of(id));
+        }
         return query("select " + COLUMNS + " from state where namespace = ? and id = ?" + (forUpdate ? " for update" : ""),
                 ps -> {
                     ps.setString(1, namespace);
@@ -61,12 +65,13 @@ public class StateStore {
                 }, this::stored).stream().findFirst();
     }
 
-    /** The stored states among {@code ids}, locked for update (in id order, so two batches never deadlock). */
+    /** The stored states among {@code ids}, locked for update (see {@link #lock}). */
     public Map<String, Stored> findAll(String namespace, Collection<String> ids) {
         Map<String, Stored> found = new HashMap<>();
         if (ids.isEmpty()) {
             return found;
         }
+        lock(namespace, ids);
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select " + COLUMNS
                 + " from state where namespace = ? and id = any(?) order by id for update")) {
             ps.setString(1, namespace);
@@ -326,6 +331,23 @@ public class StateStore {
 
     interface Mapper<T> {
         T map(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Serializes the writers of these states until the transaction ends, whether their rows exist or
+     * not: a row lock cannot hold a row that is not there yet, so two concurrent creates of one id both
+     * passed the existence check and the second silently replaced the first under the same clock (a
+     * divergence the replication test found). Transaction-scoped advisory locks on a hash of
+     * {@code namespace/id}, taken in key order by {@code lock_states} (V5) so two batches never deadlock.
+     */
+    void lock(String namespace, Collection<String> ids) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select lock_states(?, ?)")) {
+            ps.setString(1, namespace);
+            ps.setArray(2, c.createArrayOf("text", ids.toArray()));
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            throw failure(e);
+        }
     }
 
     private <T> List<T> query(String sql, Binder binder, Mapper<T> mapper) {

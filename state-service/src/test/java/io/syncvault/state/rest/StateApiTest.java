@@ -197,6 +197,27 @@ class StateApiTest {
         reader().when().get("/v1/namespaces/nope-" + UUID.randomUUID() + "/states").then().statusCode(404);
     }
 
+    @Test
+    void concurrentCreatesOfOneIdLetExactlyOneWin() {
+        String ns = namespace("LAST_WRITE_WINS");
+        for (int round = 0; round < 5; round++) {
+            String id = "race-" + round;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<java.util.concurrent.CompletableFuture<Integer>> calls = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                int value = i;
+                calls.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> create(ns, id, Map.of("v", value)).statusCode(), pool));
+            }
+            List<Integer> statuses = calls.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+            pool.shutdown();
+            // before the fix two creates could both pass the existence check and both answer 201
+            assertThat(statuses).filteredOn(st -> st == 201).hasSize(1);
+            assertThat(statuses).filteredOn(st -> st == 409).hasSize(5);
+            reader().when().get("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200).body("version", equalTo(1));
+        }
+    }
+
     // ------------------------------------------------------------------ events, pending
 
     @Test
