@@ -108,11 +108,14 @@ class ReplicationIT {
     static void clean(String host, String db, String user, String password) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + host + ":5432/" + db, user, password);
                 Statement s = c.createStatement()) {
-            // every table and view of this test database's schema, whatever migration it was left at
+            // every table, view and function of this test database's schema, whatever migration it was left at
             s.execute("do $$ declare r record; begin for r in select c.relname, c.relkind from pg_class c"
                     + " join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema()"
                     + " and c.relkind in ('r', 'v') loop execute format('drop %s if exists %I cascade',"
-                    + " case r.relkind when 'v' then 'view' else 'table' end, r.relname); end loop; end $$");
+                    + " case r.relkind when 'v' then 'view' else 'table' end, r.relname); end loop;"
+                    + " for r in select p.oid::regprocedure as sig from pg_proc p join pg_namespace n"
+                    + " on n.oid = p.pronamespace where n.nspname = current_schema() loop"
+                    + " execute format('drop function if exists %s cascade', r.sig); end loop; end $$");
         }
     }
 

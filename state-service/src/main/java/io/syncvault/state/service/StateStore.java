@@ -337,8 +337,9 @@ public class StateStore {
      * Serializes the writers of these states until the transaction ends, whether their rows exist or
      * not: a row lock cannot hold a row that is not there yet, so two concurrent creates of one id both
      * passed the existence check and the second silently replaced the first under the same clock (a
-     * divergence the replication test found). Transaction-scoped advisory locks on a hash of
-     * {@code namespace/id}, taken in key order by {@code lock_states} (V5) so two batches never deadlock.
+     * divergence the replication test found). Transaction-scoped advisory locks on one of 64 buckets
+     * of the namespace per id (at most 64 locks whatever the batch size), taken in bucket order by
+     * {@code lock_states} (V6) so two batches never deadlock.
      */
     void lock(String namespace, Collection<String> ids) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("select lock_states(?, ?)")) {
