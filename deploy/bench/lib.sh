@@ -1,0 +1,103 @@
+# Shared helpers of the benchmark scripts (sourced, not run). bench_workdir NAME first.
+#
+# The benchmarks share two cores with the processes they measure, so the helpers keep their own
+# CPU use low: waiting on a run is one curl every 0.25 s matched with a bash regex (no python per
+# poll), and peak RSS is read from the kernel's high-water mark (VmHWM for the services, GNU time's
+# maximum resident set for the compared tools) instead of being sampled.
+
+# a fresh work folder in WORK, removed at exit with the processes in PIDS (kept with KEEP=1)
+bench_workdir() {
+  WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+  PIDS=()
+  trap bench_cleanup EXIT
+}
+bench_cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ "${KEEP:-0}" = 1 ] && echo "kept $WORK" || rm -rf "$WORK"
+}
+
+command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+secs() { python3 -c "print(f'{$2-$1:.1f}')"; }
+mib() { python3 -c "print(f'{$1/1024:.0f}')"; }
+drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
+
+# peak resident set (KiB) of a live process since start or since reset_hwm
+hwm_kb() {
+  local key value _
+  while read -r key value _; do [ "$key" = VmHWM: ] && { echo "$value"; return; }; done < "/proc/$1/status"
+  echo 0
+}
+reset_hwm() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
+# peak RSS of the two service JVMs together, measured since phase_start
+phase_start() { reset_hwm "$SV_PID"; reset_hwm "$GW_PID"; }
+phase_peak() { echo $(( $(hwm_kb "$SV_PID") + $(hwm_kb "$GW_PID") )); }
+
+# runs a tool to its end; sets PEAK_KB to its maximum resident set
+run_peak() {
+  /usr/bin/time -f %M -o "$WORK/peak.txt" "$@" > "$WORK/cmd.log" 2>&1 || { cat "$WORK/cmd.log" >&2; return 1; }
+  PEAK_KB=$(tail -1 "$WORK/peak.txt")
+}
+
+# an RS256 key pair in $WORK and a TOKEN with all three roles, signed with openssl
+mint_token() {
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/private.pem" 2>/dev/null
+  openssl pkey -in "$WORK/private.pem" -pubout -out "$WORK/public.pem"
+  local header payload sig exp
+  exp=$(( $(date +%s) + 7200 ))
+  header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
+  payload=$(printf '{"iss":"syncvault","upn":"bench","groups":["syncvault-read","syncvault-write","syncvault-admin"],"exp":%d,"iat":%d}' "$exp" "$(date +%s)" | b64url)
+  sig=$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$WORK/private.pem" -binary | b64url)
+  TOKEN="$header.$payload.$sig"
+}
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+api() { curl -fsS -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+# the storage gateway with one encrypted local store "bench" under $WORK/store; sets GW_PORT, GW_PID
+start_gateway() {
+  GW_PORT=$(free_port)
+  SYNCVAULT_HTTP_PORT=$GW_PORT SYNCVAULT_JWT_PUBLIC_KEY=$WORK/public.pem SYNCVAULT_DATA_DIR=$WORK/gateway \
+    java -Xmx512m ${GATEWAY_JAVA_OPTS:-} -Dsyncvault.gateway.stores.bench.provider=local \
+    -Dsyncvault.gateway.stores.bench.root="$WORK/store" -Dsyncvault.gateway.stores.bench.encryption=true \
+    -Dsyncvault.gateway.stores.bench.passphrase="bench passphrase" \
+    -jar "$GATEWAY_JAR" > "$WORK/gateway.log" 2>&1 &
+  GW_PID=$!; PIDS+=("$GW_PID")
+}
+
+# waits for each port's readiness
+wait_ready() {
+  local port
+  for port in "$@"; do
+    for _ in $(seq 1 180); do curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null && break; sleep 0.5; done
+    curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null || { echo "service on $port not ready; logs in $WORK" >&2; KEEP=1; exit 1; }
+  done
+}
+
+# wait_status URL DONE WAITING: polls a run's top-level "status" until it is DONE (returns 0);
+# any status not matching the WAITING regex fails (prints the run, returns 1). Sets LAST_BODY.
+wait_status() {
+  local url=$1 done=$2 waiting=$3 status
+  while :; do
+    LAST_BODY=$(api "$url")
+    [[ $LAST_BODY =~ \"status\":\"([A-Z_]+)\" ]] && status=${BASH_REMATCH[1]} || status=?
+    [ "$status" = "$done" ] && return 0
+    [[ $status =~ ^($waiting)$ ]] || { echo "$LAST_BODY" >&2; return 1; }
+    sleep 0.25
+  done
+}
+
+# appends a line to 1% of the files under DIR (the same files each time: fixed seed)
+change_one_percent() {
+  python3 - "$1" <<'PY'
+import os, sys, random
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(sys.argv[1]) for f in fs)
+rng = random.Random(7)
+for f in rng.sample(files, max(1, len(files) // 100)):
+    with open(f, "ab") as out: out.write(b'{"changed": true}\n')
+PY
+}
