@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -80,6 +81,8 @@ public final class ArchiveExtractor {
         List<Problem> refused = new ArrayList<>();
         List<Problem> bad = new ArrayList<>();
         List<Object[]> dirTimes = new ArrayList<>();
+        // folders known to exist and to lie really inside the target: checked once, not once per file
+        Set<Path> checkedDirs = new HashSet<>();
         byte[] buffer = new byte[BUFFER];
         MessageDigest digest = PartSplitter.sha256();
         TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, BUFFER, 512, "UTF-8");
@@ -99,7 +102,7 @@ public final class ArchiveExtractor {
                 refused.add(new Problem(raw, "outside the target folder"));
                 continue;
             }
-            if (dest != null && !parentInside(dest, realTarget)) {
+            if (dest != null && !checkedDirs.contains(dest.getParent()) && !parentInside(dest, realTarget)) {
                 refused.add(new Problem(raw, "a parent folder is a link leading outside the target folder"));
                 continue;
             }
@@ -112,6 +115,7 @@ public final class ArchiveExtractor {
                         continue;
                     }
                     Files.createDirectories(dest);
+                    checkedDirs.add(dest);
                     dirTimes.add(new Object[] {dest, mtimeOf(entry, expected), entry.getMode()});
                 }
             } else if (entry.isSymbolicLink()) {
@@ -140,6 +144,7 @@ public final class ArchiveExtractor {
                     Path temp = tempBeside(dest);
                     Files.createSymbolicLink(temp, linkPath);
                     Files.move(temp, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    checkedDirs.clear(); // a folder path may now lead through the new link: check again
                 }
             } else if (entry.isFile()) {
                 boolean exists = dest != null && Files.exists(dest, LinkOption.NOFOLLOW_LINKS);
@@ -154,7 +159,9 @@ public final class ArchiveExtractor {
                 Path temp = null;
                 OutputStream out = OutputStream.nullOutputStream();
                 if (dest != null) {
-                    Files.createDirectories(dest.getParent());
+                    if (checkedDirs.add(dest.getParent())) {
+                        Files.createDirectories(dest.getParent());
+                    }
                     temp = tempBeside(dest);
                     out = Files.newOutputStream(temp, java.nio.file.StandardOpenOption.CREATE_NEW);
                 }
