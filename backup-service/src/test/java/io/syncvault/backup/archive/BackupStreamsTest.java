@@ -227,6 +227,37 @@ class BackupStreamsTest {
         assertThat(outside).isEmptyDirectory();
     }
 
+    @Test
+    void filesReachedThroughALinkRestoredEarlierLandInsideTheTargetWhileAnOutsideLinkStaysRefused() throws IOException {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.createSymbolicLink(target.resolve("door"), outside);
+        Path craft = tmp.resolve("crafted.tar");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
+            addFile(tar, "real/one.txt", "1");
+            TarArchiveEntry link = new TarArchiveEntry("alias", TarConstants.LF_SYMLINK);
+            link.setLinkName("real");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            addFile(tar, "alias/two.txt", "2");
+            addFile(tar, "real/three.txt", "3");
+            addFile(tar, "door/first.txt", "evil");
+            addFile(tar, "door/second.txt", "evil");
+        }
+        ArchiveExtractor.Report report;
+        try (var in = Files.newInputStream(craft)) {
+            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, true),
+                    (f, b) -> { });
+        }
+        assertThat(target.resolve("real/one.txt")).hasContent("1");
+        assertThat(target.resolve("real/two.txt")).hasContent("2");
+        assertThat(target.resolve("real/three.txt")).hasContent("3");
+        // every entry under the outside link is checked, not only the first of its folder
+        assertThat(report.refused()).extracting(ArchiveExtractor.Problem::path)
+                .containsExactly("door/first.txt", "door/second.txt");
+        assertThat(outside).isEmptyDirectory();
+    }
+
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = {"GZIP", "NONE"})
     void concatenatedPartsArePlainArchivesForTheSystemTar(Compression compression) throws Exception {
