@@ -192,11 +192,7 @@ class BackupStreamsTest {
         }
         Path target = tmp.resolve("a/b/target");
 
-        ArchiveExtractor.Report report;
-        try (var in = Files.newInputStream(craft)) {
-            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, false),
-                    (f, b) -> { });
-        }
+        ArchiveExtractor.Report report = extractCrafted(craft, target, false);
 
         assertThat(report.refused()).extracting(ArchiveExtractor.Problem::path).containsExactlyInAnyOrder(
                 "../escaped-dotdot.txt", "inner/../../escaped-nested.txt",
@@ -218,11 +214,7 @@ class BackupStreamsTest {
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
             addFile(tar, "door/escaped.txt", "evil");
         }
-        ArchiveExtractor.Report report;
-        try (var in = Files.newInputStream(craft)) {
-            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, true),
-                    (f, b) -> { });
-        }
+        ArchiveExtractor.Report report = extractCrafted(craft, target, true);
         assertThat(report.refused()).extracting(ArchiveExtractor.Problem::path).containsExactly("door/escaped.txt");
         assertThat(outside).isEmptyDirectory();
     }
@@ -244,11 +236,7 @@ class BackupStreamsTest {
             addFile(tar, "door/first.txt", "evil");
             addFile(tar, "door/second.txt", "evil");
         }
-        ArchiveExtractor.Report report;
-        try (var in = Files.newInputStream(craft)) {
-            report = new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, true),
-                    (f, b) -> { });
-        }
+        ArchiveExtractor.Report report = extractCrafted(craft, target, true);
         assertThat(target.resolve("real/one.txt")).hasContent("1");
         assertThat(target.resolve("real/two.txt")).hasContent("2");
         assertThat(target.resolve("real/three.txt")).hasContent("3");
@@ -294,6 +282,14 @@ class BackupStreamsTest {
     private static Map<String, FileEntry> byPath(BackupStreams.Written written) {
         return written.files().stream().collect(Collectors.toMap(FileEntry::path, Function.identity(),
                 (a, b) -> a, java.util.HashMap::new));
+    }
+
+    /** Restores a hand-made archive without a manifest. */
+    private static ArchiveExtractor.Report extractCrafted(Path craft, Path target, boolean overwrite) throws IOException {
+        try (var in = Files.newInputStream(craft)) {
+            return new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, overwrite),
+                    (f, b) -> { });
+        }
     }
 
     private static void addFile(TarArchiveOutputStream tar, String name, String content) throws IOException {
