@@ -175,19 +175,10 @@ class BackupStreamsTest {
             addFile(tar, "../escaped-dotdot.txt", "evil");
             addFile(tar, "inner/../../escaped-nested.txt", "evil");
             addFile(tar, tmp.resolve("escaped-absolute.txt").toString(), "evil");
-            TarArchiveEntry link = new TarArchiveEntry("out-link", TarConstants.LF_SYMLINK);
-            link.setLinkName("../../..");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-            TarArchiveEntry absLink = new TarArchiveEntry("abs-link", TarConstants.LF_SYMLINK);
-            absLink.setLinkName("/etc");
-            tar.putArchiveEntry(absLink);
-            tar.closeArchiveEntry();
+            addLink(tar, "out-link", "../../..");
+            addLink(tar, "abs-link", "/etc");
             addFile(tar, "out-link/escaped-through-link.txt", "evil");
-            TarArchiveEntry inLink = new TarArchiveEntry("sub/in-link", TarConstants.LF_SYMLINK);
-            inLink.setLinkName("../fine.txt");
-            tar.putArchiveEntry(inLink);
-            tar.closeArchiveEntry();
+            addLink(tar, "sub/in-link", "../fine.txt");
             addFile(tar, "fine.txt", "fine");
         }
         Path target = tmp.resolve("a/b/target");
@@ -208,8 +199,7 @@ class BackupStreamsTest {
     @Test
     void anExistingLinkInTheTargetCannotBeUsedToEscape() throws IOException {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
-        Path target = Files.createDirectories(tmp.resolve("target"));
-        Files.createSymbolicLink(target.resolve("door"), outside);
+        Path target = targetWithDoorTo(outside);
         Path craft = tmp.resolve("crafted.tar");
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
             addFile(tar, "door/escaped.txt", "evil");
@@ -222,15 +212,11 @@ class BackupStreamsTest {
     @Test
     void filesReachedThroughALinkRestoredEarlierLandInsideTheTargetWhileAnOutsideLinkStaysRefused() throws IOException {
         Path outside = Files.createDirectories(tmp.resolve("outside"));
-        Path target = Files.createDirectories(tmp.resolve("target"));
-        Files.createSymbolicLink(target.resolve("door"), outside);
+        Path target = targetWithDoorTo(outside);
         Path craft = tmp.resolve("crafted.tar");
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
             addFile(tar, "real/one.txt", "1");
-            TarArchiveEntry link = new TarArchiveEntry("alias", TarConstants.LF_SYMLINK);
-            link.setLinkName("real");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
+            addLink(tar, "alias", "real");
             addFile(tar, "alias/two.txt", "2");
             addFile(tar, "real/three.txt", "3");
             addFile(tar, "door/first.txt", "evil");
@@ -290,6 +276,20 @@ class BackupStreamsTest {
             return new ArchiveExtractor(Map.of()).extract(in, new ArchiveExtractor.Options(target, p -> true, overwrite),
                     (f, b) -> { });
         }
+    }
+
+    /** A target folder holding a link "door" that leads to {@code outside}. */
+    private Path targetWithDoorTo(Path outside) throws IOException {
+        Path target = Files.createDirectories(tmp.resolve("target"));
+        Files.createSymbolicLink(target.resolve("door"), outside);
+        return target;
+    }
+
+    private static void addLink(TarArchiveOutputStream tar, String name, String linkTarget) throws IOException {
+        TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+        link.setLinkName(linkTarget);
+        tar.putArchiveEntry(link);
+        tar.closeArchiveEntry();
     }
 
     private static void addFile(TarArchiveOutputStream tar, String name, String content) throws IOException {
