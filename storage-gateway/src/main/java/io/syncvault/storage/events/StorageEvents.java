@@ -22,7 +22,9 @@ import org.jboss.logging.Logger;
  * Publishes {@code io.syncvault.storage.object_stored|object_deleted} on storage.events,
  * subject {@code <store>/<key>}. The gateway keeps no database, so there is no outbox: an
  * event is sent only after the provider reported the change durable, and the request waits
- * for the broker's acknowledgement (bounded) so events keep the order of the writes.
+ * for the broker's acknowledgement (bounded) so events keep the order of the writes. A batch
+ * request collects the acknowledgements of all its changes in one {@link Acks} and waits for
+ * them together before it answers, so its events travel to the broker in a few requests.
  */
 @ApplicationScoped
 public class StorageEvents {
@@ -41,15 +43,15 @@ public class StorageEvents {
         this.source = URI.create(config.source());
     }
 
-    public void stored(String store, ObjectInfo info, String origin, String actor) {
-        publish(OBJECT_STORED, store, info, origin, actor);
+    public void stored(String store, ObjectInfo info, String origin, String actor, Acks acks) {
+        publish(OBJECT_STORED, store, info, origin, actor, acks);
     }
 
     public void deleted(String store, ObjectInfo info, String origin, String actor) {
-        publish(OBJECT_DELETED, store, info, origin, actor);
+        publish(OBJECT_DELETED, store, info, origin, actor, Acks.now());
     }
 
-    private void publish(String type, String store, ObjectInfo info, String origin, String actor) {
+    private void publish(String type, String store, ObjectInfo info, String origin, String actor, Acks acks) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("store", store);
         data.put("key", info.key());
@@ -63,12 +65,58 @@ public class StorageEvents {
         try {
             emitter.send(CloudEventMessages.of(UUID.randomUUID().toString(), source, type, TOPIC, subject, Instant.now(),
                     JSON.writeValueAsString(data), acked));
-            acked.get(5, TimeUnit.SECONDS);
-        } catch (JsonProcessingException | RuntimeException | ExecutionException | TimeoutException e) {
-            // the change itself is durable; a consumer that missed the event sees it in the next listing
-            LOG.warnf("event %s for %s not confirmed by Kafka: %s", type, subject, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (JsonProcessingException | RuntimeException e) {
+            acked.completeExceptionally(e);
+        }
+        acks.add(type + " for " + subject, acked);
+    }
+
+    /**
+     * The broker acknowledgements a request waits for: at once ({@link #now()}, one change) or
+     * all together at its end ({@link #later()}, a batch). Waiting is bounded; an event that is
+     * not confirmed is logged, since the change itself is durable and a consumer that missed
+     * the event sees it in its next listing.
+     */
+    public static final class Acks {
+        private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+        private final boolean immediate;
+        private final Map<String, CompletableFuture<Void>> pending = new LinkedHashMap<>();
+
+        private Acks(boolean immediate) {
+            this.immediate = immediate;
+        }
+
+        public static Acks now() {
+            return new Acks(true);
+        }
+
+        public static Acks later() {
+            return new Acks(false);
+        }
+
+        void add(String what, CompletableFuture<Void> acked) {
+            if (immediate) {
+                await(what, acked, System.nanoTime() + WAIT_NANOS);
+            } else {
+                pending.put(what, acked);
+            }
+        }
+
+        /** Waits (at most a few seconds in all) for every event added so far. */
+        public void awaitAll() {
+            long deadline = System.nanoTime() + WAIT_NANOS;
+            pending.forEach((what, acked) -> await(what, acked, deadline));
+            pending.clear();
+        }
+
+        private static void await(String what, CompletableFuture<Void> acked, long deadline) {
+            try {
+                acked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warnf("event %s not confirmed by Kafka: %s", what, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -391,10 +391,13 @@ public final class LocalProvider implements StorageProvider {
 
     /** Creates a folder under the root and checks that no symlink on the way leads outside it. */
     private Path ensureDirectory(Path dir) throws IOException {
-        try {
-            Files.createDirectories(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new InvalidKeyException("a part of the key names an existing object, not a folder");
+        // usually the folder exists: one stat instead of a failing mkdir and its exception
+        if (!Files.isDirectory(dir)) {
+            try {
+                Files.createDirectories(dir);
+            } catch (FileAlreadyExistsException e) {
+                throw new InvalidKeyException("a part of the key names an existing object, not a folder");
+            }
         }
         Path real = dir.toRealPath();
         if (!real.startsWith(root)) {

@@ -195,7 +195,11 @@ public class ObjectResource {
     }
 
     private static Long longHeader(HttpHeaders headers, String name) {
-        String value = headers.getHeaderString(name);
+        return parseLong(name, headers.getHeaderString(name));
+    }
+
+    /** An optional integer parameter (header or batch entry field); 400 naming it when it is not one. */
+    static Long parseLong(String name, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }

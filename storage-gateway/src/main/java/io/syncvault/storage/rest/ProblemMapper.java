@@ -26,8 +26,7 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        Response.ResponseBuilder r = Response.status(e.status())
-                .entity(body(e.status(), e.type(), e.title(), e.getMessage(), e.extensions()));
+        Response.ResponseBuilder r = Response.status(e.status()).entity(details(e));
         if (e.status() == 503) {
             r.header("Retry-After", "5");
         }
@@ -94,6 +93,11 @@ public class ProblemMapper {
         LOG.errorf(e, "unexpected failure, reference %s", reference);
         return respond(500, "internal-error", "Internal error",
                 "the request failed unexpectedly; reference " + reference, Map.of());
+    }
+
+    /** The problem details body of a problem (also used for the per-entry answers of a batch). */
+    public static Map<String, Object> details(ProblemException e) {
+        return body(e.status(), e.type(), e.title(), e.getMessage(), e.extensions());
     }
 
     private static Response respond(int status, String type, String title, String detail, Map<String, Object> ext) {

@@ -61,9 +61,19 @@ public class ObjectService {
         this.events = events;
     }
 
+    /** Throws 404 unless the store exists (a batch checks before it reads its body). */
+    public void requireStore(String storeName) {
+        stores.get(storeName);
+    }
+
     // ---------- PUT ----------
 
     public ObjectInfo put(PutRequest request) {
+        return put(request, StorageEvents.Acks.now());
+    }
+
+    /** Stores one object; its event's acknowledgement is left to {@code acks} (a batch waits for all at its end). */
+    public ObjectInfo put(PutRequest request, StorageEvents.Acks acks) {
         Store store = stores.get(request.store());
         String key = ObjectKey.validate(request.key());
         String expected = request.expectedSha256();
@@ -135,7 +145,7 @@ public class ObjectService {
             pruneVersions(provider, key, keep);
         }
         ObjectInfo info = ObjectMetadata.decode(key, stored);
-        events.stored(store.name(), info, request.origin(), request.actor());
+        events.stored(store.name(), info, request.origin(), request.actor(), acks);
         return info;
     }
 
@@ -309,7 +319,7 @@ public class ObjectService {
             pruneVersions(provider, key, keep);
         }
         ObjectInfo info = ObjectMetadata.decode(key, restored);
-        events.stored(store.name(), info, origin, actor);
+        events.stored(store.name(), info, origin, actor, StorageEvents.Acks.now());
         return info;
     }
 

@@ -7,13 +7,13 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.syncvault.storage.support.EventTail;
 import io.syncvault.storage.support.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -30,10 +30,7 @@ class StorageEventsTest {
     void storedAndDeletedEventsCarrySubjectDataAndOrigin() {
         String key = "events-" + UUID.randomUUID() + "/file.txt";
         try (KafkaCompanion kafka = new KafkaCompanion(bootstrap)) {
-            ConsumerTask<String, String> records = kafka.consumeStrings()
-                    .withProps(Map.of(ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + UUID.randomUUID(),
-                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))
-                    .fromTopics("storage.events");
+            ConsumerTask<String, String> records = EventTail.follow(kafka, "storage.events");
             String tag = given().auth().oauth2(Tokens.writer()).header("X-SyncVault-Origin", "item-42")
                     .contentType("application/octet-stream").body("hello".getBytes())
                     .when().put("/v1/stores/default/objects/" + key).then().statusCode(201).extract().path("versionTag");
