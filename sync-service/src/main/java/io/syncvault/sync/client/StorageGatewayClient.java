@@ -107,16 +107,21 @@ public class StorageGatewayClient {
             if (r.statusCode() != 200) {
                 check(r.statusCode(), 200, readSome(in), key);
             }
-            MessageDigest sha = sha256();
-            long n;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha)) {
-                n = in.transferTo(out);
-            }
-            return new Received(fromHeaders(key, r), n, HexFormat.of().formatHex(sha.digest()));
+            return save(fromHeaders(key, r), in, target);
         } catch (IOException e) {
             throw new GatewayException.Unavailable(0, "download of " + key + " broke off: " + e.getMessage(), e);
         }
+    }
+
+    /** Writes {@code in} to {@code target}, hashing it on the way. */
+    public static Received save(RemoteObject object, InputStream in, Path target) throws IOException {
+        MessageDigest sha = sha256();
+        long n;
+        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha)) {
+            n = in.transferTo(out);
+        }
+        return new Received(object, n, HexFormat.of().formatHex(sha.digest()));
     }
 
     /** What a download received: the object as described by the response headers, the byte count and the SHA-256 of those bytes. */
@@ -148,6 +153,93 @@ public class StorageGatewayClient {
         JsonNode body = sendJson(b, 201, 200);
         return new RemoteObject(body.path("key").asText(key), body.path("size").asLong(), text(body, "sha256"),
                 text(body, "versionTag"), body.path("mtime").asLong(mtime));
+    }
+
+    /**
+     * Stores many small files in one request ({@code POST batch/put}, a tar stream built from
+     * the files as the request is sent). Each entry carries its own precondition and SHA-256 and
+     * is stored or refused on its own; the answer has one outcome per file that was sent. A file
+     * that could no longer be opened is not sent and is reported as {@link Outcome#notSent}.
+     * Not retried: a failed batch fails its files, and the next run sends them again.
+     */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public List<Outcome> putBatch(String store, List<BatchUpload> files, String origin, int keepVersions) {
+        TarUploadStream tar = new TarUploadStream(files);
+        HttpRequest.Builder b = request(storeUri(store) + "/batch/put")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> tar)).timeout(transferTimeout)
+                .header("Content-Type", TarUploadStream.TAR).header("X-SyncVault-Origin", origin)
+                .header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions));
+        JsonNode body = sendJson(b, 200);
+        List<Outcome> outcomes = new ArrayList<>();
+        tar.notSent().forEach((key, why) -> outcomes.add(Outcome.notSent(key, why)));
+        for (JsonNode r : body.path("results")) {
+            String key = r.path("key").asText();
+            int status = r.path("status").asInt();
+            JsonNode o = r.path("object");
+            RemoteObject stored = status / 100 == 2 ? new RemoteObject(o.path("key").asText(key), o.path("size").asLong(),
+                    text(o, "sha256"), text(o, "versionTag"), o.path("mtime").asLong(0)) : null;
+            outcomes.add(new Outcome(key, status, stored, text(r.path("problem"), "detail")));
+        }
+        return outcomes;
+    }
+
+    /** One file of a batch upload: its key, where its bytes are, and what the gateway checks (null ifMatch = create-only). */
+    public record BatchUpload(String key, Path file, long size, String sha256, long mtime, String ifMatch) {
+    }
+
+    /** The gateway's answer for one file of a batch: the stored object (2xx), or the status and the problem's detail. */
+    public record Outcome(String key, int status, RemoteObject stored, String detail) {
+        static final int NOT_SENT = 0;
+
+        static Outcome notSent(String key, String why) {
+            return new Outcome(key, NOT_SENT, null, why);
+        }
+
+        public boolean notSent() {
+            return status == NOT_SENT;
+        }
+    }
+
+    /**
+     * Fetches many objects in one request ({@code POST batch/get}, answered with a tar stream)
+     * and hands each to {@code receiver} as it arrives. Keys the gateway answered with an error
+     * go to {@link BatchReceiver#failed}. Keys not reached because the stream broke off are
+     * reported the same way, with status 0.
+     */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public void getBatch(String store, List<String> keys, BatchReceiver receiver) {
+        String body;
+        try {
+            body = json.writeValueAsString(Map.of("keys", keys));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        HttpResponse<InputStream> r = send(request(storeUri(store) + "/batch/get").POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").timeout(transferTimeout), HttpResponse.BodyHandlers.ofInputStream());
+        java.util.Set<String> pending = new java.util.LinkedHashSet<>(keys);
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) {
+                check(r.statusCode(), 200, readSome(in), "a batch of " + keys.size() + " objects");
+            }
+            TarDownloadStream.read(in, pending, receiver);
+        } catch (IOException e) {
+            for (String key : pending) {
+                receiver.failed(key, 0, "the batch download broke off: " + e.getMessage());
+            }
+            return;
+        }
+        for (String key : pending) {
+            receiver.failed(key, 0, "the gateway's answer did not include this object");
+        }
+    }
+
+    /** Where the objects of a batch download go. */
+    public interface BatchReceiver {
+        /** One object: its description and its bytes (read them or not; the rest is skipped). */
+        void received(RemoteObject object, InputStream body);
+
+        /** A key the gateway could not send (status) or that the broken-off stream did not reach (0). */
+        void failed(String key, int status, String detail);
     }
 
     /** Deletes the object if it still is version {@code ifMatch}; a missing object is reported as {@link GatewayException.Missing}. */
@@ -309,7 +401,7 @@ public class StorageGatewayClient {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -42,4 +42,21 @@ public interface SyncConfig {
     /** How often the scheduler looks for items whose interval has elapsed. */
     @WithDefault("5s")
     Duration schedulerTick();
+
+    /** Small files travel many to a request (the gateway's batch API) instead of one request each. */
+    Batch batch();
+
+    interface Batch {
+        /** Files up to this many bytes go in batches; 0 sends every file on its own. */
+        @WithDefault("4194304")
+        long maxFileBytes();
+
+        /** At most this many files in one batch. */
+        @WithDefault("256")
+        int maxFiles();
+
+        /** At most this many bytes in one batch (a file that alone exceeds it still makes a batch of one). */
+        @WithDefault("33554432")
+        long maxBytes();
+    }
 }

@@ -228,6 +228,8 @@ public class SyncEngine {
             ledger.setTotals(runId, files, bytes);
             Map<String, Boolean> outcome = new ConcurrentHashMap<>();
             List<Future<?>> futures = new ArrayList<>();
+            List<SyncAction> smallUploads = new ArrayList<>();
+            List<SyncAction> smallDownloads = new ArrayList<>();
             for (SyncAction a : plan.actions()) {
                 if (a.kind() == SyncAction.Kind.RECORD_CONFLICT) {
                     st.conflicts.incrementAndGet();
@@ -237,7 +239,17 @@ public class SyncEngine {
                     st.done(0);
                     continue;
                 }
+                if (batched(a)) {
+                    (a.kind() == SyncAction.Kind.UPLOAD ? smallUploads : smallDownloads).add(a);
+                    continue;
+                }
                 futures.add(pool.submit(() -> outcome.put(a.path(), apply(item, root, a, st))));
+            }
+            for (List<SyncAction> batch : batches(smallUploads, a -> a.local().size())) {
+                futures.add(pool.submit(() -> uploadBatch(item, root, batch, st, outcome)));
+            }
+            for (List<SyncAction> batch : batches(smallDownloads, a -> a.remote().size())) {
+                futures.add(pool.submit(() -> downloadBatch(item, root, batch, st, outcome)));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -322,96 +334,139 @@ public class SyncEngine {
         };
     }
 
+    /** Whether a step travels in a batch with others: uploads and downloads of small files. */
+    private boolean batched(SyncAction a) {
+        long max = config.batch().maxFileBytes();
+        return switch (a.kind()) {
+            case UPLOAD -> a.local().size() <= max;
+            case DOWNLOAD -> a.remote().size() <= max;
+            default -> false;
+        };
+    }
+
+    /** Cuts steps into batches of at most the configured number of files and bytes. */
+    private List<List<SyncAction>> batches(List<SyncAction> steps, java.util.function.ToLongFunction<SyncAction> size) {
+        List<List<SyncAction>> batches = new ArrayList<>();
+        List<SyncAction> batch = new ArrayList<>();
+        long bytes = 0;
+        for (SyncAction a : steps) {
+            long n = size.applyAsLong(a);
+            if (!batch.isEmpty() && (batch.size() >= config.batch().maxFiles() || bytes + n > config.batch().maxBytes())) {
+                batches.add(batch);
+                batch = new ArrayList<>();
+                bytes = 0;
+            }
+            batch.add(a);
+            bytes += n;
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
+        }
+        return batches;
+    }
+
     /** Carries out one step; true when it did what it planned, false when it skipped or failed (noted in the run). */
     private boolean apply(ItemSnapshot item, Path root, SyncAction a, RunState st) {
-        String rel = a.path();
         try {
-            switch (a.kind()) {
-                case UPLOAD -> {
-                    upload(item, root, rel, a.local(), a.remote() == null ? null : a.remote().versionTag(), st);
-                    st.uploaded.incrementAndGet();
-                }
-                case DOWNLOAD -> {
-                    download(item, root, rel, a.local(), a.remote(), st);
-                    st.downloaded.incrementAndGet();
-                }
-                case DELETE_LOCAL -> {
-                    Path file = inside(root, rel);
-                    if (!looksLike(file, a.local())) {
-                        throw new Skip("local file changed during the run; settled next run");
-                    }
-                    Files.delete(file);
-                    removeEmptyParents(root, file.getParent());
-                    st.journalRemove(rel);
-                    st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
-                    st.deletedLocal.incrementAndGet();
-                }
-                case DELETE_REMOTE -> {
-                    try {
-                        gateway.delete(item.store(), item.keyOf(rel), a.remote().versionTag(), item.id().toString(),
-                                item.versionsKept());
-                    } catch (GatewayException.Missing gone) {
-                        // already deleted: the goal is reached
-                    }
-                    st.journalRemove(rel);
-                    st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "REMOTE", null, 0));
-                    st.deletedRemote.incrementAndGet();
-                }
-                case KEEP_BOTH -> {
-                    Path file = inside(root, rel);
-                    if (!looksLike(file, a.local())) {
-                        throw new Skip("local file changed during the run; settled next run");
-                    }
-                    Path copy = inside(root, a.conflictCopy());
-                    Files.move(file, copy, StandardCopyOption.ATOMIC_MOVE);
-                    if (item.direction().writesRemote()) {
-                        upload(item, root, a.conflictCopy(), a.local(), null, st);
-                    }
-                    download(item, root, rel, null, a.remote(), st);
-                    st.uploaded.addAndGet(item.direction().writesRemote() ? 1 : 0);
-                    st.downloaded.incrementAndGet();
-                }
-                case JOURNAL_UPDATE -> {
-                    st.journalPut(rel, a.agreedJournal());
-                    st.journalOnly.incrementAndGet();
-                }
-                case JOURNAL_REMOVE -> {
-                    st.journalRemove(rel);
-                    st.journalOnly.incrementAndGet();
-                }
-                default -> throw new IllegalStateException("unexpected step " + a.kind());
-            }
-            if (a.conflict()) {
-                st.conflicts.incrementAndGet();
-                Map<String, Object> data = new LinkedHashMap<>();
-                data.put("runId", st.runId.toString());
-                data.put("path", rel);
-                data.put("strategy", item.strategy().name());
-                data.put("outcome", a.kind().name());
-                if (a.conflictCopy() != null) {
-                    data.put("conflictCopy", a.conflictCopy());
-                }
-                data.put("local", RunLedger.state(a.local()));
-                data.put("remote", RunLedger.state(a.remote()));
-                st.event(SyncEvents.CONFLICT_DETECTED, data);
-            }
-            st.done(0);
-            return true;
-        } catch (Skip s) {
-            st.skip(rel, s.getMessage());
-            st.done(0);
-            return false;
-        } catch (GatewayException.PreconditionFailed e) {
-            st.skip(rel, "the remote object changed during the run; settled next run");
-            st.done(0);
-            return false;
+            perform(item, root, a, st);
+            return succeeded(item, a, st);
         } catch (Exception e) {
-            st.error(rel, e.getMessage() == null ? e.toString() : e.getMessage());
-            st.done(0);
-            return false;
+            return failed(a.path(), e, st);
         } finally {
             st.maybeFlush();
         }
+    }
+
+    private void perform(ItemSnapshot item, Path root, SyncAction a, RunState st) throws IOException {
+        String rel = a.path();
+        switch (a.kind()) {
+            case UPLOAD -> {
+                upload(item, root, rel, a.local(), a.remote() == null ? null : a.remote().versionTag(), st);
+                st.uploaded.incrementAndGet();
+            }
+            case DOWNLOAD -> {
+                download(item, root, rel, a.local(), a.remote(), st, tmp -> gateway.get(item.store(), item.keyOf(rel), null, tmp));
+                st.downloaded.incrementAndGet();
+            }
+            case DELETE_LOCAL -> {
+                Path file = inside(root, rel);
+                if (!looksLike(file, a.local())) {
+                    throw new Skip("local file changed during the run; settled next run");
+                }
+                Files.delete(file);
+                removeEmptyParents(root, file.getParent());
+                st.journalRemove(rel);
+                st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
+                st.deletedLocal.incrementAndGet();
+            }
+            case DELETE_REMOTE -> {
+                try {
+                    gateway.delete(item.store(), item.keyOf(rel), a.remote().versionTag(), item.id().toString(),
+                            item.versionsKept());
+                } catch (GatewayException.Missing gone) {
+                    // already deleted: the goal is reached
+                }
+                st.journalRemove(rel);
+                st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "REMOTE", null, 0));
+                st.deletedRemote.incrementAndGet();
+            }
+            case KEEP_BOTH -> {
+                Path file = inside(root, rel);
+                if (!looksLike(file, a.local())) {
+                    throw new Skip("local file changed during the run; settled next run");
+                }
+                Path copy = inside(root, a.conflictCopy());
+                Files.move(file, copy, StandardCopyOption.ATOMIC_MOVE);
+                if (item.direction().writesRemote()) {
+                    upload(item, root, a.conflictCopy(), a.local(), null, st);
+                }
+                download(item, root, rel, null, a.remote(), st, tmp -> gateway.get(item.store(), item.keyOf(rel), null, tmp));
+                st.uploaded.addAndGet(item.direction().writesRemote() ? 1 : 0);
+                st.downloaded.incrementAndGet();
+            }
+            case JOURNAL_UPDATE -> {
+                st.journalPut(rel, a.agreedJournal());
+                st.journalOnly.incrementAndGet();
+            }
+            case JOURNAL_REMOVE -> {
+                st.journalRemove(rel);
+                st.journalOnly.incrementAndGet();
+            }
+            default -> throw new IllegalStateException("unexpected step " + a.kind());
+        }
+    }
+
+    /** Counts a step that did what it planned (and reports the conflict it settled). */
+    private boolean succeeded(ItemSnapshot item, SyncAction a, RunState st) {
+        if (a.conflict()) {
+            st.conflicts.incrementAndGet();
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("runId", st.runId.toString());
+            data.put("path", a.path());
+            data.put("strategy", item.strategy().name());
+            data.put("outcome", a.kind().name());
+            if (a.conflictCopy() != null) {
+                data.put("conflictCopy", a.conflictCopy());
+            }
+            data.put("local", RunLedger.state(a.local()));
+            data.put("remote", RunLedger.state(a.remote()));
+            st.event(SyncEvents.CONFLICT_DETECTED, data);
+        }
+        st.done(0);
+        return true;
+    }
+
+    /** Notes a step that was not carried out: skipped (settled next run) or failed (an error of the run). */
+    private boolean failed(String rel, Exception e, RunState st) {
+        if (e instanceof Skip) {
+            st.skip(rel, e.getMessage());
+        } else if (e instanceof GatewayException.PreconditionFailed) {
+            st.skip(rel, "the remote object changed during the run; settled next run");
+        } else {
+            st.error(rel, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        st.done(0);
+        return false;
     }
 
     private void upload(ItemSnapshot item, Path root, String rel, FileState l, String ifMatch, RunState st) throws IOException {
@@ -424,19 +479,136 @@ public class SyncEngine {
             stored = gateway.put(item.store(), item.keyOf(rel), file, l.sha256(), l.mtime(), ifMatch, item.id().toString(),
                     item.versionsKept());
         } catch (GatewayException.Unavailable | GatewayException.Rejected e) {
-            if (!looksLike(file, l)) {
-                // the body no longer matched its SHA-256 (400) or its length: the file is being written
-                throw new Skip("local file changed while being uploaded; retried next run");
-            }
-            throw e;
+            throw changedWhileSent(file, l, e);
         }
+        uploaded(rel, l, stored, st);
+    }
+
+    /** The gateway refused the body (its SHA-256 or length) or broke off: a Skip when the file is being written, else the failure. */
+    private static RuntimeException changedWhileSent(Path file, FileState l, GatewayException e) throws IOException {
+        if (!looksLike(file, l)) {
+            return new Skip("local file changed while being uploaded; retried next run");
+        }
+        return e;
+    }
+
+    private static void uploaded(String rel, FileState l, RemoteObject stored, RunState st) {
         st.bytes.addAndGet(l.size());
         st.journalPut(rel, JournalState.of(l, stored.versionTag()));
         st.fileEvent(SyncEvents.ITEM_UPLOADED, fileData(rel, null, stored.versionTag(), l.size()));
     }
 
-    private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st)
-            throws IOException {
+    /** Uploads small files in one request; each file succeeds or fails on its own, as in {@link #apply}. */
+    private void uploadBatch(ItemSnapshot item, Path root, List<SyncAction> batch, RunState st, Map<String, Boolean> outcome) {
+        Map<String, SyncAction> byKey = new LinkedHashMap<>();
+        List<StorageGatewayClient.BatchUpload> files = new ArrayList<>();
+        for (SyncAction a : batch) {
+            try {
+                Path file = inside(root, a.path());
+                if (!looksLike(file, a.local())) {
+                    throw new Skip("local file changed since the scan; retried next run");
+                }
+                String key = item.keyOf(a.path());
+                byKey.put(key, a);
+                FileState l = a.local();
+                files.add(new StorageGatewayClient.BatchUpload(key, file, l.size(), l.sha256(), l.mtime(),
+                        a.remote() == null ? null : a.remote().versionTag()));
+            } catch (Exception e) {
+                outcome.put(a.path(), failed(a.path(), e, st));
+            }
+        }
+        try {
+            if (files.isEmpty()) {
+                return;
+            }
+            List<StorageGatewayClient.Outcome> answers;
+            try {
+                answers = gateway.putBatch(item.store(), files, item.id().toString(), item.versionsKept());
+            } catch (RuntimeException e) {
+                byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
+                return;
+            }
+            for (StorageGatewayClient.Outcome o : answers) {
+                SyncAction a = byKey.remove(o.key());
+                if (a == null) {
+                    continue;
+                }
+                try {
+                    if (o.stored() == null) {
+                        throw refusal(o, inside(root, a.path()), a.local());
+                    }
+                    uploaded(a.path(), a.local(), o.stored(), st);
+                    st.uploaded.incrementAndGet();
+                    outcome.put(a.path(), succeeded(item, a, st));
+                } catch (Exception e) {
+                    outcome.put(a.path(), failed(a.path(), e, st));
+                }
+            }
+            byKey.values().forEach(a -> outcome.put(a.path(),
+                    failed(a.path(), new IllegalStateException("the gateway's answer did not include this file"), st)));
+        } finally {
+            st.maybeFlush();
+        }
+    }
+
+    /** Why the gateway did not store one file of a batch, as the exception a single upload would have met. */
+    private static RuntimeException refusal(StorageGatewayClient.Outcome o, Path file, FileState l) throws IOException {
+        if (o.notSent()) {
+            return new Skip("local file could not be read (" + o.detail() + "); retried next run");
+        }
+        String detail = "gateway answered " + o.status() + " for " + o.key() + (o.detail() == null ? "" : ": " + o.detail());
+        if (o.status() == 412) {
+            return new GatewayException.PreconditionFailed(detail);
+        }
+        return changedWhileSent(file, l, o.status() >= 500 || o.status() == 429
+                ? new GatewayException.Unavailable(o.status(), detail, null) : new GatewayException.Rejected(o.status(), detail));
+    }
+
+    /** Downloads small files in one request; each file lands (or fails) on its own, exactly as a single download. */
+    private void downloadBatch(ItemSnapshot item, Path root, List<SyncAction> batch, RunState st, Map<String, Boolean> outcome) {
+        Map<String, SyncAction> byKey = new LinkedHashMap<>();
+        batch.forEach(a -> byKey.put(item.keyOf(a.path()), a));
+        try {
+            gateway.getBatch(item.store(), List.copyOf(byKey.keySet()), new StorageGatewayClient.BatchReceiver() {
+                @Override
+                public void received(RemoteObject object, java.io.InputStream body) {
+                    SyncAction a = byKey.remove(object.key());
+                    try {
+                        download(item, root, a.path(), a.local(), a.remote(), st,
+                                tmp -> StorageGatewayClient.save(object, body, tmp));
+                        st.downloaded.incrementAndGet();
+                        outcome.put(a.path(), succeeded(item, a, st));
+                    } catch (Exception e) {
+                        outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
+                    }
+                    st.maybeFlush();
+                }
+
+                @Override
+                public void failed(String key, int status, String detail) {
+                    SyncAction a = byKey.remove(key);
+                    String why = "gateway answered " + status + " for " + key + ": " + detail;
+                    GatewayException e = status == 404 ? new GatewayException.Missing(why)
+                            : status == 0 || status >= 500 || status == 429 ? new GatewayException.Unavailable(status, why, null)
+                            : new GatewayException.Rejected(status, why);
+                    outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
+                }
+            });
+        } catch (RuntimeException e) {
+            byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
+        } finally {
+            st.maybeFlush();
+        }
+    }
+
+    /** Brings the remote bytes into a temp file next to the target. */
+    @FunctionalInterface
+    private interface Fetch {
+        StorageGatewayClient.Received into(Path tmp) throws IOException;
+    }
+
+    private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st,
+            Fetch fetch) throws IOException {
         Path target = inside(root, rel);
         Path parent = target.getParent();
         Files.createDirectories(parent);
@@ -445,7 +617,7 @@ public class SyncEngine {
         }
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
         try {
-            StorageGatewayClient.Received got = gateway.get(item.store(), item.keyOf(rel), null, tmp);
+            StorageGatewayClient.Received got = fetch.into(tmp);
             String announced = got.object().sha256() != null ? got.object().sha256() : r.sha256();
             if (announced == null || !announced.equalsIgnoreCase(got.sha256())) {
                 throw new IOException("downloaded bytes do not match their SHA-256 (" + got.sha256() + " vs " + announced + ")");

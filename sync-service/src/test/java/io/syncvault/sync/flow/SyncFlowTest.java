@@ -72,6 +72,34 @@ class SyncFlowTest {
     }
 
     @Test
+    void smallFilesTravelInBatchesAndALargeOneAloneAndBothArriveIntactEachWay() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        for (int i = 0; i < 40; i++) {
+            SyncFixture.write(dir, "small/" + i + ".txt", "small file " + i, T0 + i);
+        }
+        // above syncvault.sync.batch.max-file-bytes (4 MiB): sent in a request of its own
+        StringBuilder large = new StringBuilder();
+        Random random = new Random(11);
+        while (large.length() < 5 * 1024 * 1024 + 17) {
+            large.append(Long.toHexString(random.nextLong())).append('\n');
+        }
+        SyncFixture.write(dir, "large.txt", large.toString(), T0);
+        JsonPath up = runAndWait(createItem(SyncFixture.spec(dir, prefix, "UPLOAD", "LOCAL_WINS")));
+        assertThat(up.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(up.getLong("result.uploaded")).isEqualTo(41);
+        assertThat(remoteTree(prefix)).hasSize(41);
+
+        Path copy = SyncFixture.newFolder();
+        JsonPath down = runAndWait(createItem(SyncFixture.spec(copy, prefix, "DOWNLOAD", "REMOTE_WINS")));
+        assertThat(down.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(down.getLong("result.downloaded")).isEqualTo(41);
+        assertThat(localTree(copy)).isEqualTo(localTree(dir));
+        assertThat(Files.getLastModifiedTime(copy.resolve("small/7.txt")).toMillis()).isEqualTo(T0 + 7);
+        assertThat(SyncFixture.hasTempFiles(copy)).isFalse();
+    }
+
+    @Test
     void symlinksAndSpecialFilesAreLeftAlone() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
