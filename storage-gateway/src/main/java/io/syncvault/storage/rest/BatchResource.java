@@ -149,7 +149,7 @@ public class BatchResource {
     private void writeArchive(String store, List<String> keys, OutputStream out, HttpServerRequest connection)
             throws IOException {
         String current = null;
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 1 << 16, StandardCharsets.UTF_8.name())) {
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);

@@ -38,7 +38,7 @@ final class TarUploadStream extends InputStream {
 
     TarUploadStream(List<StorageGatewayClient.BatchUpload> files) {
         this.files = files.iterator();
-        this.tar = new TarArchiveOutputStream(produced, CHUNK, StandardCharsets.UTF_8.name());
+        this.tar = new TarArchiveOutputStream(produced, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);

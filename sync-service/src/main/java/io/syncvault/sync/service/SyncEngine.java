@@ -611,11 +611,14 @@ public class SyncEngine {
             Fetch fetch) throws IOException {
         Path target = inside(root, rel);
         Path parent = target.getParent();
-        Files.createDirectories(parent);
+        if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(parent);
+        }
         if (!parent.toRealPath().startsWith(root)) {
             throw new Skip("the folder of this path leads outside the item's folder (symlink); not written");
         }
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
+        boolean moved = false;
         try {
             StorageGatewayClient.Received got = fetch.into(tmp);
             String announced = got.object().sha256() != null ? got.object().sha256() : r.sha256();
@@ -628,13 +631,16 @@ public class SyncEngine {
                 throw new Skip("local file changed during the run; settled next run");
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            moved = true;
             long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
             st.bytes.addAndGet(got.bytes());
             st.journalPut(rel, new JournalState(got.bytes(), actualMtime, got.sha256(), tag));
             st.fileEvent(SyncEvents.ITEM_DOWNLOADED, fileData(rel, null, tag, got.bytes()));
         } finally {
-            Files.deleteIfExists(tmp);
+            if (!moved) {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 
