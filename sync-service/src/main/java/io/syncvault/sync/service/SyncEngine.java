@@ -344,14 +344,21 @@ public class SyncEngine {
         };
     }
 
-    /** Cuts steps into batches of at most the configured number of files and bytes. */
+    /**
+     * Cuts steps into batches of at most the configured number of files and bytes, and into at
+     * least as many batches as there are workers when there are fewer files than that would fill:
+     * the gateway handles the entries of one batch one after the other, so 100 changed files go
+     * as 16 small batches on 16 workers rather than one batch on one.
+     */
     private List<List<SyncAction>> batches(List<SyncAction> steps, java.util.function.ToLongFunction<SyncAction> size) {
+        int workers = Math.max(1, config.parallelism());
+        int perBatch = Math.max(1, Math.min(config.batch().maxFiles(), (steps.size() + workers - 1) / workers));
         List<List<SyncAction>> batches = new ArrayList<>();
         List<SyncAction> batch = new ArrayList<>();
         long bytes = 0;
         for (SyncAction a : steps) {
             long n = size.applyAsLong(a);
-            if (!batch.isEmpty() && (batch.size() >= config.batch().maxFiles() || bytes + n > config.batch().maxBytes())) {
+            if (!batch.isEmpty() && (batch.size() >= perBatch || bytes + n > config.batch().maxBytes())) {
                 batches.add(batch);
                 batch = new ArrayList<>();
                 bytes = 0;
