@@ -112,7 +112,8 @@ public class NamespaceService {
             for (NamespaceEntity ns : due) {
                 if (ns.lastAutoSyncAt == null
                         || !ns.lastAutoSyncAt.plusMillis(ns.autoSyncIntervalMs).isAfter(now)) {
-                    ns.lastAutoSyncAt = now;
+                    // only this column: writing the loaded entity back would undo a settings change committed meanwhile
+                    NamespaceEntity.update("lastAutoSyncAt = ?1 where name = ?2", now, ns.name);
                     outbox.addAll(List.of(events.autoSyncTick(ns.name, store.countPending(ns.name))));
                     any = true;
                 }
