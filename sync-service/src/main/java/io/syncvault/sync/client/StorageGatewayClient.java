@@ -169,7 +169,13 @@ public class StorageGatewayClient {
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> tar)).timeout(transferTimeout)
                 .header("Content-Type", TarUploadStream.TAR).header("X-SyncVault-Origin", origin)
                 .header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions));
-        JsonNode body = sendJson(b, 200);
+        JsonNode body;
+        try {
+            body = sendJson(b, 200);
+        } finally {
+            // a request refused or broken off before the end leaves the file being read open otherwise
+            tar.close();
+        }
         List<Outcome> outcomes = new ArrayList<>();
         tar.notSent().forEach((key, why) -> outcomes.add(Outcome.notSent(key, why)));
         for (JsonNode r : body.path("results")) {

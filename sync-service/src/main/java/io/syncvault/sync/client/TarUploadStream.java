@@ -118,9 +118,13 @@ final class TarUploadStream extends InputStream {
     }
 
     @Override
-    public synchronized void close() throws IOException {
+    public synchronized void close() {
         if (current != null) {
-            current.close();
+            try {
+                current.close();
+            } catch (IOException e) {
+                // a file only read from: nothing is lost
+            }
             current = null;
         }
         finished = true;
