@@ -36,10 +36,41 @@ reset_hwm() { echo 5 > "/proc/$1/clear_refs" 2>/dev/null || true; }
 phase_start() { reset_hwm "$SV_PID"; reset_hwm "$GW_PID"; }
 phase_peak() { echo $(( $(hwm_kb "$SV_PID") + $(hwm_kb "$GW_PID") )); }
 
-# runs a tool to its end; sets PEAK_KB to its maximum resident set
+# CPU seconds (user + system) a live process has used so far
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# the local Kafka broker's pid (deploy/local/infra), when it runs here
+broker_pid() { local p; p=$(cat deploy/local/run/pids/kafka.pid 2>/dev/null) && [ -d "/proc/$p" ] && echo "$p" || echo 0; }
+# CPU seconds the JIT compiler threads of a live JVM have used so far
+jit_s() {
+  local tck ticks=0 t line comm
+  tck=$(getconf CLK_TCK)
+  for t in /proc/$1/task/*; do
+    read -r comm < "$t/comm" 2>/dev/null || continue
+    [[ $comm == C[12]\ CompilerThre* ]] || continue
+    read -r line < "$t/stat" 2>/dev/null || continue
+    line=${line##*) }; set -- $line
+    ticks=$(( ticks + ${12} + ${13} ))
+  done
+  python3 -c "print(f'{$ticks/$tck:.1f}')"
+}
+# phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway and the broker since
+# cpu_start, as "service/gateway/broker", and PHASE_JIT to the part of the two services' CPU that
+# their JIT compilers used
+cpu_start() {
+  BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID)
+  JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
+}
+phase_cpu() {
+  PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
+  PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))"
+}
+
+# runs a tool to its end; sets PEAK_KB to its maximum resident set and TOOL_CPU to its CPU seconds
 run_peak() {
-  /usr/bin/time -f %M -o "$WORK/peak.txt" "$@" > "$WORK/cmd.log" 2>&1 || { cat "$WORK/cmd.log" >&2; return 1; }
-  PEAK_KB=$(tail -1 "$WORK/peak.txt")
+  /usr/bin/time -f '%M %U %S' -o "$WORK/peak.txt" "$@" > "$WORK/cmd.log" 2>&1 || { cat "$WORK/cmd.log" >&2; return 1; }
+  local user sys
+  read -r PEAK_KB user sys < <(tail -1 "$WORK/peak.txt")
+  TOOL_CPU=$(python3 -c "print(f'{$user+$sys:.1f}')")
 }
 
 # an RS256 key pair in $WORK and a TOKEN with all three roles, signed with openssl
