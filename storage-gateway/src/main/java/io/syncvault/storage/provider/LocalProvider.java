@@ -1,6 +1,6 @@
 package io.syncvault.storage.provider;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -39,11 +41,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 /**
  * Objects as plain files under a root folder ({@code <root>/<key>}), readable without the
  * gateway. A write goes to a temporary file in the target's folder, is fsynced and renamed
- * over the target, so a reader sees the old or the new file, never a part. The version tag,
- * metadata and the identity (inode) of the file they describe live in a JSON sidecar under
- * {@code <root>/.syncvault/meta/<key>.json}; a sidecar that no longer describes the file
- * (crash between the two renames, file replaced by hand) is ignored. Keys are resolved
- * segment by segment and checked to stay under the root, symlinks included.
+ * over the target, so a reader sees the old or the new file, never a part.
+ *
+ * <p>An object's record (version tag, size, metadata as JSON) travels with its file as the
+ * extended attribute {@code user.syncvault}, written before the fsync, so one file, one fsync
+ * and one rename make an object durable. Where the file system has no user extended attributes
+ * (or a record does not fit in one) the record goes to a JSON sidecar
+ * {@code <root>/.syncvault/meta/<key>.json} that also names the file identity (inode) it
+ * describes. A record whose size, or a sidecar whose file identity, no longer matches the file
+ * (crash between two renames, file replaced or edited by hand) is ignored: the file is then
+ * described by what it is. Keys are resolved segment by segment and checked to stay under
+ * the root, symlinks included.
  *
  * <p>Conditions are checked under a per-key lock, so they hold against writers in this
  * process; one gateway process serves a given root.
@@ -55,12 +63,21 @@ public final class LocalProvider implements StorageProvider {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int MAX_SEGMENT_BYTES = 255;
+    static final String RECORD_ATTRIBUTE = "syncvault";
+    /** Records larger than this go to a sidecar (ext4 keeps all of a file's attributes in one 4 KiB block). */
+    private static final int MAX_ATTRIBUTE_BYTES = 3072;
 
     private final Path root;
     private final Path metaRoot;
     private final ReadWriteLock[] locks = new ReadWriteLock[128];
+    private final boolean recordsOnFiles;
 
     public LocalProvider(Path root) {
+        this(root, true);
+    }
+
+    /** {@code useAttributes} false keeps every record in a sidecar (as on a file system without user attributes). */
+    LocalProvider(Path root, boolean useAttributes) {
         try {
             Files.createDirectories(root);
             this.root = root.toRealPath();
@@ -72,6 +89,30 @@ public final class LocalProvider implements StorageProvider {
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantReadWriteLock();
         }
+        this.recordsOnFiles = useAttributes && attributesWork(metaRoot);
+    }
+
+    /** Whether files under the root take user extended attributes (tried once on a scratch file). */
+    private static boolean attributesWork(Path dir) {
+        Path probe = dir.resolve(TEMP_PREFIX + randomHex(8));
+        try {
+            Files.createFile(probe);
+            UserDefinedFileAttributeView view = attributeView(probe);
+            if (view == null) {
+                return false;
+            }
+            view.write(RECORD_ATTRIBUTE, ByteBuffer.wrap("{}".getBytes(StandardCharsets.UTF_8)));
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        } finally {
+            deleteQuietly(probe);
+        }
+    }
+
+    /** Whether records are kept in extended attributes here (false: sidecars only). */
+    boolean recordsInAttributes() {
+        return recordsOnFiles;
     }
 
     public Path root() {
@@ -155,16 +196,21 @@ public final class LocalProvider implements StorageProvider {
         ReadWriteLock sourceLock = lockFor(source);
         ProviderObject object;
         Path temp;
+        boolean onFile;
         sourceLock.readLock().lock();
         try {
             object = describe(source, from).orElseThrow(() -> new ObjectNotFoundException(source));
             Path dir = ensureDirectory(to.getParent());
             temp = dir.resolve(TEMP_PREFIX + randomHex(8));
             try {
-                // a hard link shares the bytes; later writes to the source replace its file, not the link
+                // a hard link shares the bytes and the attribute record (so the copy has the source's
+                // version tag, as a cloud copy has its ETag); later writes to the source replace its
+                // file, not the link. A source described by a sidecar gets a sidecar for the copy.
                 Files.createLink(temp, from);
+                onFile = readAttribute(temp) != null;
             } catch (UnsupportedOperationException | IOException e) {
                 Files.copy(from, temp, StandardCopyOption.COPY_ATTRIBUTES);
+                onFile = false;
             }
         } catch (IOException e) {
             throw failure("cannot copy " + source, e);
@@ -174,7 +220,12 @@ public final class LocalProvider implements StorageProvider {
         ReadWriteLock targetLock = lockFor(target);
         targetLock.writeLock().lock();
         try {
-            return install(target, to, temp, object.metadata());
+            Record record = new Record(onFile ? object.versionTag() : randomHex(16), null, object.storedSize(),
+                    new LinkedHashMap<>(object.metadata()));
+            if (!onFile) {
+                onFile = writeAttribute(temp, record);
+            }
+            return install(target, to, temp, record, onFile);
         } catch (IOException e) {
             deleteQuietly(temp);
             throw failure("cannot copy " + source + " to " + target, e);
@@ -237,6 +288,9 @@ public final class LocalProvider implements StorageProvider {
             ReadWriteLock lock = lockFor(key);
             try {
                 stream.flush();
+                Record record = new Record(randomHex(16), null, channel.size(), new LinkedHashMap<>(metadata));
+                boolean onFile = writeAttribute(temp, record);
+                // one fsync covers the bytes and the attribute
                 channel.force(true);
                 channel.close();
                 lock.writeLock().lock();
@@ -247,7 +301,7 @@ public final class LocalProvider implements StorageProvider {
                                 ? "there is no current version of " + key
                                 : "the current version of " + key + " is " + current);
                     }
-                    ProviderObject stored = install(key, target, temp, metadata);
+                    ProviderObject stored = install(key, target, temp, record, onFile);
                     committed = true;
                     return stored;
                 } finally {
@@ -267,28 +321,72 @@ public final class LocalProvider implements StorageProvider {
         }
     }
 
-    /** Renames a complete temp file over the target and writes its sidecar; caller holds the key's write lock. */
-    private ProviderObject install(String key, Path target, Path temp, Map<String, String> metadata) throws IOException {
+    /**
+     * Renames a complete, fsynced temp file over the target; its record is on the file already
+     * ({@code onFile}) or goes to a sidecar now. The caller holds the key's write lock.
+     */
+    private ProviderObject install(String key, Path target, Path temp, Record record, boolean onFile) throws IOException {
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidKeyException("the key " + key + " names a folder of other keys");
         }
-        String versionTag = randomHex(16);
         BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class);
-        Sidecar sidecar = new Sidecar(versionTag, String.valueOf(attributes.fileKey()), attributes.size(),
-                new LinkedHashMap<>(metadata));
         move(temp, target);
         fsyncDirectory(target.getParent());
         Path meta = metaPath(key);
-        Path metaDir = ensureDirectory(meta.getParent());
-        Path metaTemp = metaDir.resolve(TEMP_PREFIX + randomHex(8));
-        try (FileChannel out = FileChannel.open(metaTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            out.write(java.nio.ByteBuffer.wrap(JSON.writeValueAsBytes(sidecar)));
-            out.force(true);
+        if (onFile) {
+            // a sidecar left from an earlier version describes another file; it is ignored, and dropped here
+            deleteQuietly(meta);
+        } else {
+            Record sidecar = new Record(record.versionTag(), String.valueOf(attributes.fileKey()), attributes.size(),
+                    record.metadata());
+            Path metaDir = ensureDirectory(meta.getParent());
+            Path metaTemp = metaDir.resolve(TEMP_PREFIX + randomHex(8));
+            try (FileChannel out = FileChannel.open(metaTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(JSON.writeValueAsBytes(sidecar)));
+                out.force(true);
+            }
+            move(metaTemp, meta);
+            fsyncDirectory(metaDir);
         }
-        move(metaTemp, meta);
-        fsyncDirectory(metaDir);
-        return new ProviderObject(key, attributes.size(), versionTag,
-                Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toInstant(), Map.copyOf(metadata));
+        return new ProviderObject(key, attributes.size(), record.versionTag(), attributes.lastModifiedTime().toInstant(),
+                Map.copyOf(record.metadata()));
+    }
+
+    /** Puts the record on the file as its attribute; false when it must go to a sidecar instead. */
+    private boolean writeAttribute(Path file, Record record) throws IOException {
+        if (!recordsOnFiles) {
+            return false;
+        }
+        byte[] bytes = JSON.writeValueAsBytes(record);
+        if (bytes.length > MAX_ATTRIBUTE_BYTES) {
+            return false;
+        }
+        try {
+            attributeView(file).write(RECORD_ATTRIBUTE, ByteBuffer.wrap(bytes));
+            return true;
+        } catch (IOException e) {
+            // no room for it on this file (other attributes): the sidecar holds it
+            return false;
+        }
+    }
+
+    /** The record in the file's attribute, or null when it has none (or not a readable one). */
+    private static Record readAttribute(Path file) {
+        ByteBuffer buffer = ByteBuffer.allocate(MAX_ATTRIBUTE_BYTES);
+        try {
+            UserDefinedFileAttributeView view = attributeView(file);
+            if (view == null) {
+                return null;
+            }
+            view.read(RECORD_ATTRIBUTE, buffer);
+            return JSON.readValue(buffer.array(), 0, buffer.position(), Record.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static UserDefinedFileAttributeView attributeView(Path file) {
+        return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -309,7 +407,9 @@ public final class LocalProvider implements StorageProvider {
 
     // ---------- reading metadata ----------
 
-    record Sidecar(String versionTag, String fileKey, long size, Map<String, String> metadata) {
+    /** An object's record; {@code fileKey} (the file identity) only in a sidecar, an attribute is on its file. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Record(String versionTag, String fileKey, long size, Map<String, String> metadata) {
     }
 
     private Optional<ProviderObject> describe(String key, Path file) {
@@ -325,11 +425,17 @@ public final class LocalProvider implements StorageProvider {
             return Optional.empty();
         }
         String fileKey = String.valueOf(attributes.fileKey());
-        Sidecar sidecar = readSidecar(key);
         Instant modified = attributes.lastModifiedTime().toInstant();
-        if (sidecar != null && sidecar.fileKey().equals(fileKey) && sidecar.size() == attributes.size()) {
-            return Optional.of(new ProviderObject(key, attributes.size(), sidecar.versionTag(), modified,
-                    Map.copyOf(sidecar.metadata())));
+        Record record = recordsOnFiles ? readAttribute(file) : null;
+        if (record == null || record.size() != attributes.size() || record.versionTag() == null) {
+            record = readSidecar(key);
+            if (record != null && !fileKey.equals(record.fileKey())) {
+                record = null;
+            }
+        }
+        if (record != null && record.size() == attributes.size() && record.versionTag() != null) {
+            return Optional.of(new ProviderObject(key, attributes.size(), record.versionTag(), modified,
+                    Map.copyOf(record.metadata() == null ? Map.of() : record.metadata())));
         }
         // a file the gateway did not write (or whose sidecar is stale): its tag comes from what the file is
         String tag = "f" + sha256Hex(fileKey + "|" + attributes.size() + "|" + attributes.lastModifiedTime().toMillis())
@@ -337,13 +443,12 @@ public final class LocalProvider implements StorageProvider {
         return Optional.of(new ProviderObject(key, attributes.size(), tag, modified, Map.of()));
     }
 
-    private Sidecar readSidecar(String key) {
+    private Record readSidecar(String key) {
         Path meta = metaPath(key);
         try (InputStream in = Files.newInputStream(meta, LinkOption.NOFOLLOW_LINKS)) {
             // sidecars are written by this class and small; the cap guards against a planted file
             byte[] bytes = in.readNBytes(1 << 20);
-            return JSON.readValue(bytes, new TypeReference<Sidecar>() {
-            });
+            return JSON.readValue(bytes, Record.class);
         } catch (NoSuchFileException | NotDirectoryException e) {
             return null;
         } catch (IOException e) {

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The provider contract against a local folder, plus what only a folder can get wrong (escapes, temp files, sidecars). */
+/**
+ * The provider contract against a local folder (records in extended attributes, as this
+ * machine's file systems allow), plus what only a folder can get wrong (escapes, temp files,
+ * records and sidecars). {@link LocalProviderSidecarTest} runs the same with sidecars only.
+ */
 class LocalProviderTest extends ProviderContract {
 
     @TempDir
@@ -56,5 +62,66 @@ class LocalProviderTest extends ProviderContract {
         ProviderObject now = provider.head(base + "edited").orElseThrow();
         assertThat(now.versionTag()).isNotEqualTo(stored.versionTag());
         assertThat(now.metadata()).doesNotContainKey("svsha256");
+    }
+
+    @Test
+    void aFileEditedInPlaceByHandGetsANewVersionTag() throws Exception {
+        ProviderObject stored = put(base + "appended", "one".getBytes(), WriteCondition.NONE, Map.of("svsha256", "x"));
+        Files.writeString(root.resolve("store").resolve(base + "appended"), " and more", StandardOpenOption.APPEND);
+        ProviderObject now = provider.head(base + "appended").orElseThrow();
+        assertThat(now.versionTag()).isNotEqualTo(stored.versionTag());
+        assertThat(now.metadata()).doesNotContainKey("svsha256");
+    }
+
+    @Test
+    void theRecordTravelsWithTheFileOrLivesInASidecar() throws Exception {
+        boolean onFiles = ((LocalProvider) provider).recordsInAttributes();
+        ProviderObject stored = put(base + "a/b.txt", "bytes".getBytes(), WriteCondition.NONE, Map.of("svsha256", "x"));
+        Path file = root.resolve("store").resolve(base + "a/b.txt");
+        Path sidecar = root.resolve("store/.syncvault/meta").resolve(base + "a/b.txt.json");
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+        // a copy of the store that keeps attributes (cp -a, rsync -X) keeps tags and metadata only when they are on the files
+        Path copied = root.resolve("store").resolve(base + "c.txt");
+        Files.copy(file, copied, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        ProviderObject copy = provider.head(base + "c.txt").orElseThrow();
+        if (onFiles) {
+            assertThat(view.list()).contains(LocalProvider.RECORD_ATTRIBUTE);
+            assertThat(sidecar).doesNotExist();
+            assertThat(copy.versionTag()).isEqualTo(stored.versionTag());
+            assertThat(copy.metadata()).containsEntry("svsha256", "x");
+        } else {
+            assertThat(sidecar).exists();
+            assertThat(copy.versionTag()).isNotEqualTo(stored.versionTag());
+            assertThat(copy.metadata()).isEmpty();
+        }
+    }
+
+    @Test
+    void objectsWrittenWithSidecarsStayReadableAndAreRewrittenWithRecordsOnTheirFiles() throws Exception {
+        Path store = root.resolve("store");
+        LocalProvider sidecars = new LocalProvider(store, false);
+        ProviderObject old = sidecars.put(base + "old.txt", new java.io.ByteArrayInputStream("old".getBytes()),
+                WriteCondition.NONE, Map.of("svsha256", "o"));
+        Path sidecar = store.resolve(".syncvault/meta").resolve(base + "old.txt.json");
+        assertThat(sidecar).exists();
+
+        ProviderObject seen = provider.head(base + "old.txt").orElseThrow();
+        assertThat(seen.versionTag()).isEqualTo(old.versionTag());
+        assertThat(seen.metadata()).containsEntry("svsha256", "o");
+        assertThat(provider.list(base, null, null, 10).objects()).extracting(ProviderObject::versionTag)
+                .containsExactly(old.versionTag());
+
+        ProviderObject replaced = put(base + "old.txt", "new".getBytes(), WriteCondition.ifMatch(old.versionTag()), Map.of());
+        assertThat(replaced.versionTag()).isNotEqualTo(old.versionTag());
+        assertThat(provider.head(base + "old.txt").orElseThrow().versionTag()).isEqualTo(replaced.versionTag());
+        if (((LocalProvider) provider).recordsInAttributes()) {
+            assertThat(sidecar).doesNotExist();
+        }
+        if (((LocalProvider) provider).recordsInAttributes()) {
+            // a provider that cannot read attributes sees such a file as one it did not write: a tag from the file, no metadata
+            ProviderObject foreign = sidecars.head(base + "old.txt").orElseThrow();
+            assertThat(foreign.versionTag()).isNotEqualTo(replaced.versionTag()).startsWith("f");
+            assertThat(foreign.metadata()).isEmpty();
+        }
     }
 }
