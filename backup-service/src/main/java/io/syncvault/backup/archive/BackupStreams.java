@@ -5,11 +5,14 @@ import io.syncvault.backup.BackupManifest.FileEntry;
 import io.syncvault.backup.BackupManifest.PartEntry;
 import io.syncvault.backup.Compression;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntFunction;
+import org.apache.commons.io.input.CloseShieldInputStream;
+import org.apache.commons.io.input.ReadAheadInputStream;
 
 /**
  * The two pipelines end to end. Backup: items → tar → compression → parts → sink.
@@ -36,23 +39,41 @@ public final class BackupStreams {
         }
     }
 
+    /** Decompressed bytes the restore keeps ready ahead of the extractor. */
+    static final int READ_AHEAD_BYTES = 1 << 20;
+
     /**
      * Streams the parts through decompression and untar. Reads every part to its end, so each
      * part's checksum is checked even where the archive ends before the part does. A damaged
      * stream fails with a {@link BackupCorruptException} naming the part being read.
+     *
+     * <p>Download, part checksums and decompression run on a read-ahead thread, up to
+     * {@link #READ_AHEAD_BYTES} ahead of the extractor (checksums, file writes) on the caller's
+     * thread, so a restore uses two cores.
      */
     public static ArchiveExtractor.Report restore(List<PartEntry> parts, PartChainInputStream.PartSource source,
             Compression compression, Map<String, FileEntry> manifestFiles, ArchiveExtractor.Options options,
             ArchiveExtractor.Progress progress) throws IOException {
         PartChainInputStream chain = new PartChainInputStream(parts, source);
         try (chain) {
-            ArchiveExtractor.Report report = new ArchiveExtractor(manifestFiles)
-                    .extract(compression.decompress(chain), options, progress);
+            ArchiveExtractor.Report report;
+            // the shield keeps the chain open after the read-ahead stream closes: its rest is read below
+            try (InputStream ahead = ReadAheadInputStream.builder()
+                    .setInputStream(compression.decompress(CloseShieldInputStream.wrap(chain)))
+                    .setBufferSize(READ_AHEAD_BYTES).get()) {
+                report = new ArchiveExtractor(manifestFiles).extract(ahead, options, progress);
+                // to the end of the compressed stream, so the read-ahead thread is done with the chain
+                ahead.transferTo(OutputStream.nullOutputStream());
+            }
             chain.transferTo(OutputStream.nullOutputStream());
             return report;
         } catch (BackupCorruptException e) {
             throw e;
         } catch (IOException e) {
+            if (e.getCause() instanceof BackupCorruptException corrupt) {
+                // raised on the read-ahead thread and handed over wrapped
+                throw corrupt;
+            }
             String part = chain.currentPart();
             if (part == null) {
                 throw e;
