@@ -31,7 +31,8 @@ public enum Compression {
     public OutputStream compress(OutputStream out) throws IOException {
         return switch (this) {
             case GZIP -> new GZIPOutputStream(out, 64 * 1024);
-            case ZSTD -> new ZstdOutputStream(out, 3);
+            // one zstd worker thread compresses while the caller reads and archives files
+            case ZSTD -> new ZstdOutputStream(out, 3).setWorkers(1);
             case NONE -> out;
         };
     }
