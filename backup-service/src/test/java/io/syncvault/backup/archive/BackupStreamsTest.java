@@ -232,6 +232,61 @@ class BackupStreamsTest {
         assertThat(outside).isEmptyDirectory();
     }
 
+    @Test
+    void aPathTheArchiveNamesTwiceEndsAsIfTheEntriesWereWrittenInOrder() throws IOException {
+        Path craft = tmp.resolve("twice.tar");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
+            for (int i = 0; i < 200; i++) {
+                addFile(tar, "many/f" + i + ".txt", "file " + i);
+            }
+            addFile(tar, "twice.txt", "first");
+            for (int i = 200; i < 400; i++) {
+                addFile(tar, "many/f" + i + ".txt", "file " + i);
+            }
+            addFile(tar, "twice.txt", "second");
+        }
+        Path kept = tmp.resolve("kept");
+        ArchiveExtractor.Report first = extractCrafted(craft, kept, false);
+        assertThat(kept.resolve("twice.txt")).hasContent("first");
+        assertThat(first.files()).isEqualTo(401);
+        assertThat(first.skippedExisting()).isEqualTo(1);
+
+        Path replaced = tmp.resolve("replaced");
+        ArchiveExtractor.Report last = extractCrafted(craft, replaced, true);
+        assertThat(replaced.resolve("twice.txt")).hasContent("second");
+        assertThat(last.files()).isEqualTo(402);
+        for (int i = 0; i < 400; i++) {
+            assertThat(replaced.resolve("many/f" + i + ".txt")).hasContent("file " + i);
+        }
+        assertThat(listAll(replaced)).noneMatch(ArchiveExtractor::isTemp);
+    }
+
+    @Test
+    void aFileThatCannotBeWrittenStopsTheRestoreAndLeavesNoTempFiles() throws IOException {
+        Path craft = tmp.resolve("unwritable.tar");
+        // 240 bytes is a valid name, but its temporary name beside it is longer than a folder entry may be
+        String tooLongForItsTemp = "x".repeat(240);
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (int i = 0; i < 300; i++) {
+                addFile(tar, "before/f" + i + ".txt", "file " + i);
+            }
+            addFile(tar, tooLongForItsTemp, "cannot be written");
+            for (int i = 0; i < 300; i++) {
+                addFile(tar, "after/f" + i + ".txt", "file " + i);
+            }
+        }
+        Path target = tmp.resolve("target");
+        assertThatThrownBy(() -> extractCrafted(craft, target, false)).isInstanceOf(IOException.class)
+                .hasMessageContaining(tooLongForItsTemp.substring(0, 40));
+        assertThat(listAll(target)).noneMatch(ArchiveExtractor::isTemp);
+        assertThat(target.resolve(tooLongForItsTemp)).doesNotExist();
+        // what was written before the failure is complete
+        try (Stream<Path> written = Files.list(target.resolve("before"))) {
+            written.forEach(f -> assertThat(f).hasContent("file " + f.getFileName().toString().replaceAll("\\D", "")));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = {"GZIP", "NONE"})
     void concatenatedPartsArePlainArchivesForTheSystemTar(Compression compression) throws Exception {
