@@ -7,13 +7,16 @@ import io.syncvault.storage.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
@@ -23,8 +26,9 @@ import org.jboss.logging.Logger;
  * subject {@code <store>/<key>}. The gateway keeps no database, so there is no outbox: an
  * event is sent only after the provider reported the change durable, and the request waits
  * for the broker's acknowledgement (bounded) so events keep the order of the writes. A batch
- * request collects the acknowledgements of all its changes in one {@link Acks} and waits for
- * them together before it answers, so its events travel to the broker in a few requests.
+ * request collects the events of all its changes in one {@link Acks}, sends them in order once
+ * its writes are durable together, and waits for them before it answers, so its events travel
+ * to the broker in a few requests.
  */
 @ApplicationScoped
 public class StorageEvents {
@@ -61,26 +65,35 @@ public class StorageEvents {
         data.put("origin", origin);
         data.put("actor", actor);
         String subject = store + "/" + info.key();
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        try {
-            emitter.send(CloudEventMessages.of(UUID.randomUUID().toString(), source, type, TOPIC, subject, Instant.now(),
-                    JSON.writeValueAsString(data), acked));
-        } catch (JsonProcessingException | RuntimeException e) {
-            acked.completeExceptionally(e);
-        }
-        acks.add(type + " for " + subject, acked);
+        Instant time = Instant.now();
+        acks.add(type + " for " + subject, () -> {
+            CompletableFuture<Void> acked = new CompletableFuture<>();
+            try {
+                emitter.send(CloudEventMessages.of(UUID.randomUUID().toString(), source, type, TOPIC, subject, time,
+                        JSON.writeValueAsString(data), acked));
+            } catch (JsonProcessingException | RuntimeException e) {
+                acked.completeExceptionally(e);
+            }
+            return acked;
+        });
     }
 
     /**
-     * The broker acknowledgements a request waits for: at once ({@link #now()}, one change) or
-     * all together at its end ({@link #later()}, a batch). Waiting is bounded; an event that is
-     * not confirmed is logged, since the change itself is durable and a consumer that missed
-     * the event sees it in its next listing.
+     * When a request's events are sent and their broker acknowledgements awaited: at once
+     * ({@link #now()}, one change, durable when it is announced) or all together at the end
+     * ({@link #later()}, a batch: {@link #awaitAll()} sends them in order, after the batch's
+     * writes were made durable together, then waits). Waiting is bounded; an event that is not
+     * confirmed is logged, since the change itself is durable and a consumer that missed the
+     * event sees it in its next listing.
      */
     public static final class Acks {
         private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
         private final boolean immediate;
-        private final Map<String, CompletableFuture<Void>> pending = new LinkedHashMap<>();
+        /** Events not sent yet, in order (one key may be written twice in a batch: both are announced). */
+        private final List<Unsent> unsent = new ArrayList<>();
+
+        private record Unsent(String what, Supplier<CompletableFuture<Void>> send) {
+        }
 
         private Acks(boolean immediate) {
             this.immediate = immediate;
@@ -94,19 +107,25 @@ public class StorageEvents {
             return new Acks(false);
         }
 
-        void add(String what, CompletableFuture<Void> acked) {
+        void add(String what, Supplier<CompletableFuture<Void>> send) {
             if (immediate) {
-                await(what, acked, System.nanoTime() + WAIT_NANOS);
+                await(what, send.get(), System.nanoTime() + WAIT_NANOS);
             } else {
-                pending.put(what, acked);
+                unsent.add(new Unsent(what, send));
             }
         }
 
-        /** Waits (at most a few seconds in all) for every event added so far. */
+        /** Sends every event added so far, in order, then waits (at most a few seconds in all) for them. */
         public void awaitAll() {
+            List<CompletableFuture<Void>> sent = new ArrayList<>();
+            for (Unsent event : unsent) {
+                sent.add(event.send().get());
+            }
             long deadline = System.nanoTime() + WAIT_NANOS;
-            pending.forEach((what, acked) -> await(what, acked, deadline));
-            pending.clear();
+            for (int i = 0; i < sent.size(); i++) {
+                await(unsent.get(i).what(), sent.get(i), deadline);
+            }
+            unsent.clear();
         }
 
         private static void await(String what, CompletableFuture<Void> acked, long deadline) {

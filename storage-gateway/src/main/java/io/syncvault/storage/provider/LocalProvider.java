@@ -31,12 +31,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * Objects as plain files under a root folder ({@code <root>/<key>}), readable without the
@@ -71,6 +75,9 @@ public final class LocalProvider implements StorageProvider {
     private final Path metaRoot;
     private final ReadWriteLock[] locks = new ReadWriteLock[128];
     private final boolean recordsOnFiles;
+    /** Folders whose fsync this thread's writes leave to the end of {@link #durableTogether}; null outside it. */
+    private final ThreadLocal<Set<Path>> deferredFolderSyncs = new ThreadLocal<>();
+    private final AtomicLong folderSyncs = new AtomicLong();
 
     public LocalProvider(Path root) {
         this(root, true);
@@ -110,6 +117,11 @@ public final class LocalProvider implements StorageProvider {
         }
     }
 
+    /** How many folder fsyncs this provider has run (tests). */
+    long folderSyncs() {
+        return folderSyncs.get();
+    }
+
     /** Whether records are kept in extended attributes here (false: sidecars only). */
     boolean recordsInAttributes() {
         return recordsOnFiles;
@@ -117,6 +129,31 @@ public final class LocalProvider implements StorageProvider {
 
     public Path root() {
         return root;
+    }
+
+    @Override
+    public <T> T durableTogether(Supplier<T> work) {
+        if (deferredFolderSyncs.get() != null) {
+            return work.get();
+        }
+        Set<Path> folders = new LinkedHashSet<>();
+        deferredFolderSyncs.set(folders);
+        try {
+            return work.get();
+        } finally {
+            deferredFolderSyncs.remove();
+            folders.forEach(this::fsyncDirectory);
+        }
+    }
+
+    /** Makes renames in {@code dir} durable now, or at the end of the running {@link #durableTogether}. */
+    private void syncFolder(Path dir) {
+        Set<Path> deferred = deferredFolderSyncs.get();
+        if (deferred != null) {
+            deferred.add(dir);
+        } else {
+            fsyncDirectory(dir);
+        }
     }
 
     @Override
@@ -331,7 +368,7 @@ public final class LocalProvider implements StorageProvider {
         }
         BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class);
         move(temp, target);
-        fsyncDirectory(target.getParent());
+        syncFolder(target.getParent());
         Path meta = metaPath(key);
         if (onFile) {
             // a sidecar left from an earlier version describes another file; it is ignored, and dropped here
@@ -346,7 +383,7 @@ public final class LocalProvider implements StorageProvider {
                 out.force(true);
             }
             move(metaTemp, meta);
-            fsyncDirectory(metaDir);
+            syncFolder(metaDir);
         }
         return new ProviderObject(key, attributes.size(), record.versionTag(), attributes.lastModifiedTime().toInstant(),
                 Map.copyOf(record.metadata()));
@@ -397,7 +434,8 @@ public final class LocalProvider implements StorageProvider {
         }
     }
 
-    private static void fsyncDirectory(Path dir) {
+    private void fsyncDirectory(Path dir) {
+        folderSyncs.incrementAndGet();
         try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
             d.force(true);
         } catch (IOException e) {

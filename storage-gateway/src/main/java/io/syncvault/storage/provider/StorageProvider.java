@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What the gateway needs from a place that holds bytes (a folder, an S3 bucket, an Azure
@@ -73,6 +74,16 @@ public interface StorageProvider extends AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Runs {@code work}, a series of writes on this thread, letting them share what makes them
+     * durable: the local provider fsyncs each folder the writes renamed files into once, at the
+     * end, instead of once per object. Every object written inside is durable when this returns
+     * (also when {@code work} throws). Cloud providers are durable per request and just run it.
+     */
+    default <T> T durableTogether(Supplier<T> work) {
+        return work.get();
     }
 
     @Override

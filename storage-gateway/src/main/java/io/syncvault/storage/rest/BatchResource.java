@@ -84,8 +84,21 @@ public class BatchResource {
         Integer keep = ObjectResource.keepVersions(headers);
         String actor = ObjectResource.actor(security);
         List<Map<String, Object>> results = new ArrayList<>();
-        int stored = 0;
         StorageEvents.Acks acks = StorageEvents.Acks.later();
+        int stored;
+        try {
+            // the entries' folder fsyncs are shared at the end; their events go out after that
+            stored = objects.durableTogether(store, () -> storeEntries(store, body, origin, keep, actor, results, acks));
+        } finally {
+            acks.awaitAll();
+        }
+        return new PutResults(stored, results.size() - stored, results);
+    }
+
+    /** Stores each entry of the archive in turn, adding one result per entry to {@code results}; returns how many were stored. */
+    private int storeEntries(String store, InputStream body, String origin, Integer keep, String actor,
+            List<Map<String, Object>> results, StorageEvents.Acks acks) {
+        int stored = 0;
         try (TarArchiveInputStream tar = new TarArchiveInputStream(body, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry entry;
             while ((entry = nextEntry(tar, results)) != null) {
@@ -117,10 +130,8 @@ public class BatchResource {
             }
         } catch (IOException e) {
             throw incomplete("the archive could not be read: " + e.getMessage(), results);
-        } finally {
-            acks.awaitAll();
         }
-        return new PutResults(stored, results.size() - stored, results);
+        return stored;
     }
 
     @POST

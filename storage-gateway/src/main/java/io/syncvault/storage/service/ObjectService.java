@@ -66,6 +66,14 @@ public class ObjectService {
         stores.get(storeName);
     }
 
+    /**
+     * Runs a series of writes to one store that become durable together (see
+     * {@link StorageProvider#durableTogether}); a batch announces them after this returns.
+     */
+    public <T> T durableTogether(String storeName, Supplier<T> work) {
+        return stores.get(storeName).provider().durableTogether(work);
+    }
+
     // ---------- PUT ----------
 
     public ObjectInfo put(PutRequest request) {

@@ -124,4 +124,39 @@ class LocalProviderTest extends ProviderContract {
             assertThat(foreign.metadata()).isEmpty();
         }
     }
+
+    @Test
+    void writesMadeDurableTogetherShareOneFolderSyncPerFolderAndAreVisibleAtOnce() {
+        LocalProvider local = (LocalProvider) provider;
+        long before = local.folderSyncs();
+        put(base + "single/x", "x".getBytes(), WriteCondition.NONE, Map.of());
+        long perObject = local.folderSyncs() - before;
+        assertThat(perObject).isPositive();
+
+        before = local.folderSyncs();
+        long scopeStart = before;
+        int stored = local.durableTogether(() -> {
+            for (int i = 0; i < 20; i++) {
+                put(base + (i % 2 == 0 ? "even/" : "odd/") + i, ("v" + i).getBytes(), WriteCondition.NONE, Map.of());
+                // visible before the shared sync
+                assertThat(provider.head(base + (i % 2 == 0 ? "even/" : "odd/") + i)).isPresent();
+            }
+            // nested: runs inside the same sharing
+            local.durableTogether(() -> put(base + "even/nested", "n".getBytes(), WriteCondition.NONE, Map.of()));
+            assertThat(local.folderSyncs()).as("no folder synced before the end").isEqualTo(scopeStart);
+            return 20;
+        });
+        assertThat(stored).isEqualTo(20);
+        // two folders (and their sidecar folders when records live in sidecars), once each, instead of 21 times per object
+        assertThat(local.folderSyncs() - before).isEqualTo(2 * perObject);
+        assertThat(provider.list(base + "even/", null, null, 100).objects()).hasSize(11);
+
+        before = local.folderSyncs();
+        assertThatThrownBy(() -> local.durableTogether(() -> {
+            put(base + "failed/kept", "k".getBytes(), WriteCondition.NONE, Map.of());
+            throw new IllegalStateException("stop");
+        })).hasMessage("stop");
+        assertThat(local.folderSyncs() - before).as("synced also when the work failed").isEqualTo(perObject);
+        assertThat(provider.head(base + "failed/kept")).isPresent();
+    }
 }
