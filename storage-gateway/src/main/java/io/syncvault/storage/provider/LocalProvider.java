@@ -234,6 +234,7 @@ public final class LocalProvider implements StorageProvider {
         ProviderObject object;
         Path temp;
         boolean onFile;
+        boolean linked;
         sourceLock.readLock().lock();
         try {
             object = describe(source, from).orElseThrow(() -> new ObjectNotFoundException(source));
@@ -244,9 +245,11 @@ public final class LocalProvider implements StorageProvider {
                 // version tag, as a cloud copy has its ETag); later writes to the source replace its
                 // file, not the link. A source described by a sidecar gets a sidecar for the copy.
                 Files.createLink(temp, from);
+                linked = true;
                 onFile = readAttribute(temp) != null;
             } catch (UnsupportedOperationException | IOException e) {
                 Files.copy(from, temp, StandardCopyOption.COPY_ATTRIBUTES);
+                linked = false;
                 onFile = false;
             }
         } catch (IOException e) {
@@ -259,7 +262,8 @@ public final class LocalProvider implements StorageProvider {
         try {
             Record record = new Record(onFile ? object.versionTag() : randomHex(16), null, object.storedSize(),
                     new LinkedHashMap<>(object.metadata()));
-            if (!onFile) {
+            if (!onFile && !linked) {
+                // a record written on a link would also be the source's: a linked copy of a sidecar object gets a sidecar
                 onFile = writeAttribute(temp, record);
             }
             return install(target, to, temp, record, onFile);

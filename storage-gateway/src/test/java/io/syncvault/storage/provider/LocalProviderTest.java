@@ -111,6 +111,12 @@ class LocalProviderTest extends ProviderContract {
         assertThat(provider.list(base, null, null, 10).objects()).extracting(ProviderObject::versionTag)
                 .containsExactly(old.versionTag());
 
+        // a kept version (a hard link) of a sidecar object must not change the source's tag through a shared attribute
+        ProviderObject version = provider.copy(base + "old.txt", base + "versions/old.txt/1");
+        assertThat(version.versionTag()).isNotEqualTo(old.versionTag());
+        assertThat(provider.head(base + "old.txt").orElseThrow().versionTag()).isEqualTo(old.versionTag());
+        assertThat(provider.head(base + "versions/old.txt/1").orElseThrow().versionTag()).isEqualTo(version.versionTag());
+
         ProviderObject replaced = put(base + "old.txt", "new".getBytes(), WriteCondition.ifMatch(old.versionTag()), Map.of());
         assertThat(replaced.versionTag()).isNotEqualTo(old.versionTag());
         assertThat(provider.head(base + "old.txt").orElseThrow().versionTag()).isEqualTo(replaced.versionTag());
