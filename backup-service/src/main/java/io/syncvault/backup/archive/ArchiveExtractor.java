@@ -59,6 +59,23 @@ public final class ArchiveExtractor {
         void update(long filesDone, long bytesDone);
     }
 
+    /**
+     * The target could not be written (a full disk, a name the file system refuses, no
+     * permission): not a damaged archive. Names the path being written.
+     */
+    public static final class TargetException extends IOException {
+        TargetException(Path path, IOException cause) {
+            super("cannot write " + path + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    /** A failure reading the archive itself, carried through the target's error handling unchanged. */
+    private static final class ArchiveRead extends IOException {
+        ArchiveRead(IOException cause) {
+            super(cause);
+        }
+    }
+
     private final Map<String, FileEntry> manifest;
 
     /** @param manifest the manifest's entries by path, to check files against (may be empty) */
@@ -67,6 +84,20 @@ public final class ArchiveExtractor {
     }
 
     public Report extract(InputStream tarStream, Options options, Progress progress) throws IOException {
+        Path[] writing = {options.target()};
+        try {
+            return extract(tarStream, options, progress, writing);
+        } catch (ArchiveRead e) {
+            throw (IOException) e.getCause();
+        } catch (TargetException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new TargetException(writing[0], e);
+        }
+    }
+
+    /** The extraction; {@code writing[0]} is the path being written, for a target failure's message. */
+    private Report extract(InputStream tarStream, Options options, Progress progress, Path[] writing) throws IOException {
         Path target = options.target() == null ? null : options.target().toAbsolutePath().normalize();
         Path realTarget = null;
         if (target != null) {
@@ -87,7 +118,7 @@ public final class ArchiveExtractor {
         MessageDigest digest = PartSplitter.sha256();
         TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, BUFFER, 512, "UTF-8");
         TarArchiveEntry entry;
-        while ((entry = tar.getNextEntry()) != null) {
+        while ((entry = next(tar)) != null) {
             String raw = entry.getName();
             String name = safeName(raw);
             if (name == null) {
@@ -98,6 +129,7 @@ public final class ArchiveExtractor {
                 continue;
             }
             Path dest = target == null ? null : target.resolve(name).normalize();
+            writing[0] = dest;
             if (dest != null && (!dest.startsWith(target) || dest.equals(target))) {
                 refused.add(new Problem(raw, "outside the target folder"));
                 continue;
@@ -170,7 +202,7 @@ public final class ArchiveExtractor {
                 boolean kept = false;
                 try (OutputStream o = out) {
                     int n;
-                    while ((n = tar.read(buffer)) > 0) {
+                    while ((n = read(tar, buffer)) > 0) {
                         o.write(buffer, 0, n);
                         digest.update(buffer, 0, n);
                         size += n;
@@ -206,10 +238,27 @@ public final class ArchiveExtractor {
         // folders last: writing into a folder changes its mtime, and a read-only mode would stop the writes
         for (int i = dirTimes.size() - 1; i >= 0; i--) {
             Path dir = (Path) dirTimes.get(i)[0];
+            writing[0] = dir;
             setMode(dir, (Integer) dirTimes.get(i)[2]);
             Files.setLastModifiedTime(dir, FileTime.fromMillis((Long) dirTimes.get(i)[1]));
         }
         return new Report(files, dirs, links, bytes, skipped, refused, bad);
+    }
+
+    private static TarArchiveEntry next(TarArchiveInputStream tar) throws ArchiveRead {
+        try {
+            return tar.getNextEntry();
+        } catch (IOException e) {
+            throw new ArchiveRead(e);
+        }
+    }
+
+    private static int read(TarArchiveInputStream tar, byte[] buffer) throws ArchiveRead {
+        try {
+            return tar.read(buffer);
+        } catch (IOException e) {
+            throw new ArchiveRead(e);
+        }
     }
 
     /** The entry name made relative and clean, or null when it is absolute or climbs with '..'. */
@@ -243,8 +292,9 @@ public final class ArchiveExtractor {
         return expected != null ? expected.mtime() : entry.getLastModifiedTime().toMillis();
     }
 
+    /** A temp name of fixed length beside {@code dest}, so that any name the file system takes can be restored. */
     private static Path tempBeside(Path dest) {
-        return dest.resolveSibling("." + dest.getFileName() + TEMP_MARK + UUID.randomUUID().toString().substring(0, 8));
+        return dest.resolveSibling(TEMP_MARK + UUID.randomUUID().toString().replace("-", ""));
     }
 
     private static void setMode(Path path, int mode) {

@@ -45,7 +45,8 @@ public final class BackupStreams {
     /**
      * Streams the parts through decompression and untar. Reads every part to its end, so each
      * part's checksum is checked even where the archive ends before the part does. A damaged
-     * stream fails with a {@link BackupCorruptException} naming the part being read.
+     * stream fails with a {@link BackupCorruptException} naming the part being read; a target
+     * that cannot be written, with an {@link ArchiveExtractor.TargetException} naming the path.
      *
      * <p>Download, part checksums and decompression run on a read-ahead thread, up to
      * {@link #READ_AHEAD_BYTES} ahead of the extractor (checksums, file writes) on the caller's
@@ -67,7 +68,8 @@ public final class BackupStreams {
             }
             chain.transferTo(OutputStream.nullOutputStream());
             return report;
-        } catch (BackupCorruptException e) {
+        } catch (BackupCorruptException | ArchiveExtractor.TargetException e) {
+            // a damaged part, or a target that cannot be written: each says so itself
             throw e;
         } catch (IOException e) {
             if (e.getCause() instanceof BackupCorruptException corrupt) {

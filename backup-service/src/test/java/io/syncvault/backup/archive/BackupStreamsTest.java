@@ -262,29 +262,55 @@ class BackupStreamsTest {
     }
 
     @Test
-    void aFileThatCannotBeWrittenStopsTheRestoreAndLeavesNoTempFiles() throws IOException {
+    void aFileThatCannotBeWrittenStopsTheRestoreNamesItAndLeavesNoTempFiles() throws IOException {
         Path craft = tmp.resolve("unwritable.tar");
-        // 240 bytes is a valid name, but its temporary name beside it is longer than a folder entry may be
-        String tooLongForItsTemp = "x".repeat(240);
+        // a name segment longer than a folder entry may be (255 bytes): the archive is fine, the target refuses it
+        String tooLong = "x".repeat(300);
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(craft))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (int i = 0; i < 300; i++) {
                 addFile(tar, "before/f" + i + ".txt", "file " + i);
             }
-            addFile(tar, tooLongForItsTemp, "cannot be written");
+            addFile(tar, tooLong, "cannot be written");
             for (int i = 0; i < 300; i++) {
                 addFile(tar, "after/f" + i + ".txt", "file " + i);
             }
         }
         Path target = tmp.resolve("target");
-        assertThatThrownBy(() -> extractCrafted(craft, target, false)).isInstanceOf(IOException.class)
-                .hasMessageContaining(tooLongForItsTemp.substring(0, 40));
+        assertThatThrownBy(() -> extractCrafted(craft, target, false))
+                .isInstanceOf(ArchiveExtractor.TargetException.class)
+                .hasMessageContaining("cannot write " + target.resolve(tooLong));
         assertThat(listAll(target)).noneMatch(ArchiveExtractor::isTemp);
-        assertThat(target.resolve(tooLongForItsTemp)).doesNotExist();
+        assertThat(target.resolve("after")).doesNotExist();
         // what was written before the failure is complete
         try (Stream<Path> written = Files.list(target.resolve("before"))) {
             written.forEach(f -> assertThat(f).hasContent("file " + f.getFileName().toString().replaceAll("\\D", "")));
         }
+    }
+
+    @Test
+    void aTargetThatCannotBeWrittenIsNotReportedAsADamagedPartAndLongNamesRestore() throws IOException {
+        Path source = tmp.resolve("source");
+        // 250 bytes: a valid name, which a temp name made from it would not be
+        String longName = "n".repeat(250);
+        Files.createDirectories(source.resolve("d"));
+        Files.writeString(source.resolve("d").resolve(longName), "long name");
+        Files.writeString(source.resolve("d/plain.txt"), "plain");
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        BackupStreams.Written written = backup(source, Compression.ZSTD, store);
+
+        Path target = tmp.resolve("target");
+        ArchiveExtractor.Report report = restore(written, store, Compression.ZSTD, target, false);
+        assertThat(report.ok()).as("%s", report).isTrue();
+        Trees.assertSameTree(source, target);
+
+        // a target where a folder of the archive is a plain file: writing there fails, the parts are fine
+        Path blocked = Files.createDirectories(tmp.resolve("blocked"));
+        Files.writeString(blocked.resolve("d"), "a file where the folder goes");
+        assertThatThrownBy(() -> restore(written, store, Compression.ZSTD, blocked, false))
+                .isInstanceOf(ArchiveExtractor.TargetException.class)
+                .isNotInstanceOf(BackupCorruptException.class)
+                .hasMessageContaining("cannot write " + blocked.resolve("d"));
     }
 
     @ParameterizedTest

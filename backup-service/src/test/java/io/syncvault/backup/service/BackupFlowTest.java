@@ -197,6 +197,20 @@ class BackupFlowTest {
     }
 
     @Test
+    void aTargetThatCannotBeWrittenIsA500NamingThePathNotADamagedBackup() throws Exception {
+        String name = "blocked-" + UUID.randomUUID();
+        writeSmallTree(name);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of())));
+        // where the backup's folder goes, the target already holds a plain file
+        Path target = Files.createDirectories(Api.root().resolve("restored-" + UUID.randomUUID()));
+        Files.writeString(target.resolve(name), "a file where the folder goes");
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(500)
+                .body("type", equalTo("urn:syncvault:problem:restore-failed"))
+                .body("detail", containsString("cannot write " + target.resolve(name)));
+    }
+
+    @Test
     void retentionKeepsTheNewestAndDryRunOnlyReports() {
         String name = "keep-" + UUID.randomUUID();
         writeSmallTree(name);
