@@ -76,10 +76,31 @@ jit_s() {
 cpu_start() {
   BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID)
   JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
+  profile start
 }
 phase_cpu() {
+  profile stop
   PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
   PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))"
+}
+
+# With BENCH_PROFILER set to an async-profiler library (libasyncProfiler.so), each measured phase of
+# the two services is CPU-profiled: phase N leaves phase-N-service.collapsed and phase-N-gateway.collapsed
+# (collapsed stacks, one line per stack with its sample count) in BENCH_PROFILE_DIR (default the work folder).
+# BENCH_PROFILE_EVENT picks what is sampled (default cpu; wall shows where threads wait).
+PROFILE_PHASE=0
+profile() { # start | stop
+  [ -n "${BENCH_PROFILER:-}" ] || return 0
+  local dir=${BENCH_PROFILE_DIR:-$WORK} name pid
+  [ "$1" = start ] && PROFILE_PHASE=$((PROFILE_PHASE + 1))
+  for name in service gateway; do
+    [ $name = service ] && pid=$SV_PID || pid=$GW_PID
+    if [ "$1" = start ]; then
+      java deploy/bench/AgentLoad.java "$pid" "$BENCH_PROFILER" "start,event=${BENCH_PROFILE_EVENT:-cpu},interval=1ms,threads" > /dev/null
+    else
+      java deploy/bench/AgentLoad.java "$pid" "$BENCH_PROFILER" "stop,collapsed,file=$dir/phase-$PROFILE_PHASE-$name.collapsed" > /dev/null
+    fi
+  done
 }
 
 # runs a tool to its end; sets PEAK_KB to its maximum resident set and TOOL_CPU to its CPU seconds
