@@ -31,11 +31,15 @@ public final class ObjectCipher {
      * plain Java for gigabytes, at a tenth of the speed. Readers take the size from each object's header.
      */
     public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024;
+    private static final int SMALL_SEGMENT_STEP = 4096;
+    /** The GCM tag of a segment. */
+    private static final int SEGMENT_OVERHEAD = 16;
     private static final byte[] MAGIC = {'S', 'V', 'G', 'W'};
     private static final int VERSION = 1;
 
     private final byte[] masterKey;
     private final int segmentSize;
+    private final int tinkHeaderLength;
 
     public ObjectCipher(byte[] masterKey) {
         this(masterKey, DEFAULT_SEGMENT_SIZE);
@@ -47,6 +51,7 @@ public final class ObjectCipher {
         }
         this.masterKey = masterKey.clone();
         this.segmentSize = segmentSize;
+        this.tinkHeaderLength = tink(segmentSize).getHeaderLength();
     }
 
     /** The plaintext bytes of the first segment (later segments hold 24 more); for tests at the boundaries. */
@@ -63,10 +68,22 @@ public final class ObjectCipher {
      * {@code out}; closing the result writes the last segment and closes {@code out}.
      */
     public OutputStream encrypt(OutputStream out, String store, String key, Compression compression) throws IOException {
-        byte[] header = header(compression, segmentSize);
+        return encrypt(out, store, key, compression, -1);
+    }
+
+    /**
+     * As {@link #encrypt(OutputStream, String, String, Compression)}, for content of about {@code sizeHint} bytes
+     * (-1: unknown). Content that fits in less than a full segment gets a smaller one, so the streams (which
+     * hold a plaintext and a ciphertext segment each, written and read) allocate and clear a few KiB, not
+     * 128 KiB, per small object. The segment size is in the header: readers need no hint.
+     */
+    public OutputStream encrypt(OutputStream out, String store, String key, Compression compression, long sizeHint)
+            throws IOException {
+        int segment = segmentFor(sizeHint);
+        byte[] header = header(compression, segment);
         out.write(header);
         try {
-            OutputStream encrypted = tink(segmentSize).newEncryptingStream(out, associatedData(header, store, key));
+            OutputStream encrypted = tink(segment).newEncryptingStream(out, associatedData(header, store, key));
             return compression.compress(encrypted);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot start encryption", e);
@@ -107,6 +124,17 @@ public final class ObjectCipher {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot start decryption", e);
         }
+    }
+
+    /** The ciphertext segment size for content of {@code sizeHint} bytes: whole 4 KiB blocks, up to the configured size. */
+    int segmentFor(long sizeHint) {
+        if (sizeHint < 0) {
+            return segmentSize;
+        }
+        // Tink's header (40 bytes with a 32-byte key) and tag (16) share the first segment with the content
+        long needed = sizeHint + tinkHeaderLength + SEGMENT_OVERHEAD;
+        long blocks = (needed + SMALL_SEGMENT_STEP - 1) / SMALL_SEGMENT_STEP;
+        return (int) Math.min(segmentSize, Math.max(1, blocks) * SMALL_SEGMENT_STEP);
     }
 
     static byte[] header(Compression compression, int segmentSize) {

@@ -306,7 +306,7 @@ public final class LocalProvider implements StorageProvider {
             this.temp = temp;
             this.channel = channel;
             this.condition = condition;
-            this.stream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+            this.stream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 14)) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     out.write(b, off, len);
@@ -367,7 +367,8 @@ public final class LocalProvider implements StorageProvider {
      * ({@code onFile}) or goes to a sidecar now. The caller holds the key's write lock.
      */
     private ProviderObject install(String key, Path target, Path temp, Record record, boolean onFile) throws IOException {
-        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+        // the first check follows links but throws nothing when the target is absent, as it usually is
+        if (Files.isDirectory(target) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidKeyException("the key " + key + " names a folder of other keys");
         }
         BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class);
@@ -455,6 +456,11 @@ public final class LocalProvider implements StorageProvider {
     }
 
     private Optional<ProviderObject> describe(String key, Path file) {
+        if (!Files.exists(file)) {
+            // absent (most often a new key) or a dangling link, neither an object: this check follows links but
+            // throws nothing, where the lstat below would throw (and fill in a deep stack trace) for every new key
+            return Optional.empty();
+        }
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);

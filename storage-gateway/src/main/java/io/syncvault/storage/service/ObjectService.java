@@ -114,8 +114,9 @@ public class ObjectService {
         try (ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial))) {
             MessageDigest digest = sha256();
             long size = 0;
-            try (OutputStream sink = encoder(store, key, writer.stream())) {
-                byte[] buffer = new byte[BUFFER];
+            try (OutputStream sink = encoder(store, key, writer.stream(), request.contentLength())) {
+                // a small object needs no 64 KiB buffer (each would be allocated and cleared)
+                byte[] buffer = new byte[request.contentLength() >= 0 ? (int) Math.min(BUFFER, request.contentLength() + 1) : BUFFER];
                 InputStream body = request.body();
                 int n;
                 while ((n = body.read(buffer)) >= 0) {
@@ -157,10 +158,10 @@ public class ObjectService {
         return info;
     }
 
-    private static OutputStream encoder(Store store, String key, OutputStream stored) {
+    private static OutputStream encoder(Store store, String key, OutputStream stored, long sizeHint) {
         try {
             if (store.encrypted()) {
-                return store.cipher().encrypt(stored, store.name(), key, store.compression());
+                return store.cipher().encrypt(stored, store.name(), key, store.compression(), sizeHint);
             }
             return store.compression().compress(stored);
         } catch (IOException e) {
@@ -186,23 +187,21 @@ public class ObjectService {
         String key = ObjectKey.validate(rawKey);
         String providerKey = versionId == null ? key : versionKey(key, versionId);
         StorageProvider provider = store.provider();
-        ProviderObject object = call(() -> provider.head(providerKey)).orElseThrow(() -> notFound(key, versionId));
-        ObjectInfo info = ObjectMetadata.decode(key, object);
-        ByteRange range = ByteRange.parse(rangeHeader, info.size());
-        BodyFormat format = ObjectMetadata.format(object);
-        ProviderRead read;
-        try {
-            if (format == BodyFormat.PLAIN && range != null) {
-                read = call(() -> provider.get(providerKey, range.first(), range.length()));
-                return new ObjectRead(ObjectMetadata.decode(key, read.object()), range, read.body());
+        ByteRange range = null;
+        if (rangeHeader != null) {
+            // the range is checked against the size before anything is opened
+            ProviderObject object = call(() -> provider.head(providerKey)).orElseThrow(() -> notFound(key, versionId));
+            range = ByteRange.parse(rangeHeader, ObjectMetadata.decode(key, object).size());
+            if (range != null && ObjectMetadata.format(object) == BodyFormat.PLAIN) {
+                ProviderRead part = open(provider, providerKey, range.first(), range.length(), key, versionId);
+                return new ObjectRead(ObjectMetadata.decode(key, part.object()), range, part.body());
             }
-            read = call(() -> provider.get(providerKey, 0, -1));
-        } catch (ObjectNotFoundException e) {
-            throw notFound(key, versionId);
         }
-        info = ObjectMetadata.decode(key, read.object());
+        // a whole read opens the object once: the provider describes what it opened
+        ProviderRead read = open(provider, providerKey, 0, -1, key, versionId);
+        ObjectInfo info = ObjectMetadata.decode(key, read.object());
         try {
-            InputStream plain = decoder(store, key, format, read.body());
+            InputStream plain = decoder(store, key, ObjectMetadata.format(read.object()), read.body());
             if (range == null) {
                 return new ObjectRead(info, null, new VerifyingInputStream(plain, info.sha256(), info.size()));
             }
@@ -213,6 +212,15 @@ public class ObjectService {
             closeQuietly(read);
             throw new ProblemException(500, "integrity", "Integrity check failed",
                     "the stored object " + key + " cannot be decoded: " + e.getMessage());
+        }
+    }
+
+    private static ProviderRead open(StorageProvider provider, String providerKey, long first, long length, String key,
+            String versionId) {
+        try {
+            return call(() -> provider.get(providerKey, first, length));
+        } catch (ProblemException e) {
+            throw e.status() == 404 ? notFound(key, versionId) : e;
         }
     }
 

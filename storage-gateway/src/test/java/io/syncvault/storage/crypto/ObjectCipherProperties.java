@@ -89,6 +89,28 @@ class ObjectCipherProperties {
     }
 
     @Property(tries = 80)
+    void aSmallObjectGetsASmallerSegmentAndAnyHintRoundTrips(@ForAll @IntRange(min = 0, max = 200_000) int size,
+            @ForAll @IntRange(min = -1, max = 200_000) int hint, @ForAll Compression compression,
+            @ForAll boolean compressible) throws IOException {
+        ObjectCipher cipher = new ObjectCipher(KEY);
+        byte[] plain = content(size, hint, compressible);
+        ByteArrayOutputStream stored = new ByteArrayOutputStream();
+        // the hint may be wrong (a client that announced another size): the content still round-trips
+        try (OutputStream out = cipher.encrypt(stored, "s", "k", compression, hint)) {
+            out.write(plain);
+        }
+        int segment = java.nio.ByteBuffer.wrap(stored.toByteArray(), 6, 4).getInt();
+        assertThat(segment).isEqualTo(cipher.segmentFor(hint)).isLessThanOrEqualTo(ObjectCipher.DEFAULT_SEGMENT_SIZE);
+        if (hint >= 0 && hint + 56 <= ObjectCipher.DEFAULT_SEGMENT_SIZE) {
+            // content of the announced size fits in the first segment: Tink's 40-byte header and 16-byte tag
+            assertThat(segment).isGreaterThanOrEqualTo(hint + 56).isLessThan(hint + 56 + 4096).isEqualTo(segment / 4096 * 4096);
+        } else {
+            assertThat(segment).isEqualTo(ObjectCipher.DEFAULT_SEGMENT_SIZE);
+        }
+        assertThat(decrypt(new ObjectCipher(KEY), stored.toByteArray(), "s", "k")).isEqualTo(plain);
+    }
+
+    @Property(tries = 80)
     void anyFlippedByteIsDetected(@ForAll("sizes") int size, @ForAll @IntRange(min = 0, max = Integer.MAX_VALUE) int where,
             @ForAll @IntRange(min = 1, max = 255) int mask, @ForAll Compression compression) throws IOException {
         byte[] plain = content(Math.min(size, 100_000), where, false);
