@@ -30,6 +30,7 @@ public final class LocalScanner {
 
     /** Name prefix of the temp files downloads write before their atomic rename. */
     public static final String TEMP_PREFIX = ".syncvault-tmp-";
+    private static final int BUFFER = 64 * 1024;
 
     /**
      * The snapshot.
@@ -124,7 +125,7 @@ public final class LocalScanner {
     private static long hash(Path file, String rel, long size, long mtime, Map<String, FileState> files,
             Map<String, String> protectedPaths) {
         try {
-            String sha = sha256(file);
+            String sha = sha256(file, size);
             BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (after.size() != size || after.lastModifiedTime().toMillis() != mtime) {
                 protectedPaths.put(rel, "changed while being read; retried next run");
@@ -140,13 +141,19 @@ public final class LocalScanner {
 
     /** SHA-256 (hex) of a file, streamed. */
     public static String sha256(Path file) throws IOException {
+        return sha256(file, -1);
+    }
+
+    /** SHA-256 (hex) of a file of about {@code size} bytes (-1: unknown): a small file gets a small buffer. */
+    static String sha256(Path file, long size) throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        byte[] buf = new byte[64 * 1024];
+        // the buffer is cleared when allocated: thousands of small files need no 64 KiB each
+        byte[] buf = new byte[size >= 0 ? (int) Math.min(BUFFER, size + 1) : BUFFER];
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             for (int n; (n = in.read(buf)) > 0;) {
                 md.update(buf, 0, n);

@@ -634,11 +634,10 @@ public class SyncEngine {
             }
             long mtime = got.object().mtime() > 0 ? got.object().mtime() : r.mtime() > 0 ? r.mtime() : System.currentTimeMillis();
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
-            if (!looksLike(target, expectedLocal)) {
+            moved = expectedLocal == null ? placeNew(tmp, target) : replace(tmp, target, expectedLocal);
+            if (!moved) {
                 throw new Skip("local file changed during the run; settled next run");
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
             long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
             st.bytes.addAndGet(got.bytes());
@@ -649,6 +648,33 @@ public class SyncEngine {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /**
+     * Puts the downloaded {@code tmp} at {@code target}, where the plan saw nothing: a hard link is created only
+     * where no name exists (a file that appeared since the plan, even a dangling link, is never replaced), then
+     * the temp name goes. False when something is there now. Where the file system has no hard links, a check
+     * then a rename does it.
+     */
+    static boolean placeNew(Path tmp, Path target) throws IOException {
+        try {
+            Files.createLink(target, tmp);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return false;
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+            return replace(tmp, target, null);
+        }
+        Files.delete(tmp);
+        return true;
+    }
+
+    /** Renames {@code tmp} over {@code target} if the target still looks as expected (null: absent); false if not. */
+    static boolean replace(Path tmp, Path target, FileState expected) throws IOException {
+        if (!looksLike(target, expected)) {
+            return false;
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
     }
 
     /** The local path of a relative path, refusing anything that would leave the root. */
