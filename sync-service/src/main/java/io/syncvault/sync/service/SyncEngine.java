@@ -752,6 +752,23 @@ public class SyncEngine {
         }
     }
 
+    /** Journal changes and events taken from a run for one commit. */
+    record Pending(Map<String, JournalState> upserts, List<String> removals, List<RunLedger.Event> events, int count) {
+
+        /** These changes followed by {@code newer}, as one batch: for a path, the newer change wins. */
+        Pending then(Pending newer) {
+            Map<String, JournalState> u = new HashMap<>(upserts);
+            List<String> r = new ArrayList<>(removals);
+            newer.removals.forEach(u::remove);
+            r.removeAll(newer.upserts.keySet());
+            u.putAll(newer.upserts);
+            r.addAll(newer.removals);
+            List<RunLedger.Event> e = new ArrayList<>(events);
+            e.addAll(newer.events);
+            return new Pending(u, r, e, count + newer.count);
+        }
+    }
+
     /** Counters, notes and the pending journal/event batch of one run. */
     final class RunState {
         final UUID itemId;
@@ -775,6 +792,7 @@ public class SyncEngine {
         private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
         private int pending;
         private long lastFlush = System.nanoTime();
+        private final java.util.concurrent.locks.ReentrantLock committing = new java.util.concurrent.locks.ReentrantLock();
 
         RunState(UUID itemId, UUID runId) {
             this.itemId = itemId;
@@ -842,22 +860,61 @@ public class SyncEngine {
             flush(false);
         }
 
-        /** Commits the pending journal changes with their events when enough piled up, a second passed, or {@code force}. */
-        synchronized void flush(boolean force) {
+        /**
+         * Commits the pending journal changes with their events when enough piled up, a second passed, or {@code force}.
+         * The pending changes are taken under this object's lock and committed under {@code committing} only, so the
+         * workers go on recording steps while a batch is written (they used to wait for the database behind this lock
+         * for a third of a download). Batches commit one at a time in the order they were taken; a worker that finds
+         * one being committed leaves its changes for the next. A batch that fails to commit is put back before newer
+         * changes, to go with the next one.
+         */
+        void flush(boolean force) {
+            if (force) {
+                committing.lock();
+            } else if (!committing.tryLock()) {
+                return;
+            }
+            try {
+                Pending batch = take(force);
+                if (batch == null) {
+                    return;
+                }
+                try {
+                    ledger.commitBatch(itemId, runId, batch.upserts, batch.removals, batch.events, filesDone.get(), bytes.get());
+                } catch (RuntimeException e) {
+                    putBack(batch);
+                    throw e;
+                }
+            } finally {
+                committing.unlock();
+            }
+        }
+
+        private synchronized Pending take(boolean force) {
             boolean due = pending >= 200 || System.nanoTime() - lastFlush > 1_000_000_000L;
             if (!force && !due) {
-                return;
+                return null;
             }
             for (var e : fileEvents.entrySet()) {
                 events.add(new RunLedger.Event(e.getKey(), batchData(e.getValue())));
             }
             fileEvents.clear();
-            ledger.commitBatch(itemId, runId, upserts, removals, events, filesDone.get(), bytes.get());
+            Pending batch = new Pending(upserts, removals, events, pending);
             upserts = new HashMap<>();
             removals = new ArrayList<>();
             events = new ArrayList<>();
             pending = 0;
             lastFlush = System.nanoTime();
+            return batch;
+        }
+
+        /** Puts a batch that did not commit back, older than what was recorded since it was taken. */
+        private synchronized void putBack(Pending batch) {
+            Pending all = batch.then(new Pending(upserts, removals, events, pending));
+            upserts = all.upserts();
+            removals = all.removals();
+            events = all.events();
+            pending = all.count();
         }
 
         synchronized SyncResult result(long t0, SyncResult.DeleteGuardReport guard) {
