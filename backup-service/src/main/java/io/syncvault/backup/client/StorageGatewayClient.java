@@ -63,7 +63,7 @@ public class StorageGatewayClient {
         this.config = config;
         this.json = json;
         this.base = config.url().replaceAll("/+$", "");
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        this.http = GatewayHttp.builder()
                 .connectTimeout(config.connectTimeout()).executor(bodyThreads).build();
     }
 

@@ -53,7 +53,7 @@ public class StorageGatewayClient {
     private final ObjectMapper json;
 
     public StorageGatewayClient(GatewayConfig config, ServiceToken token, ObjectMapper json) {
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        this.http = GatewayHttp.builder()
                 .connectTimeout(config.connectTimeout()).build();
         this.base = config.url().replaceAll("/+$", "");
         this.transferTimeout = config.transferTimeout();

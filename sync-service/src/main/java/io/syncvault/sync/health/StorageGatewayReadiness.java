@@ -1,5 +1,6 @@
 package io.syncvault.sync.health;
 
+import io.syncvault.sync.client.GatewayHttp;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -17,7 +18,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class StorageGatewayReadiness implements HealthCheck {
 
     static final String NAME = "Storage gateway";
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = GatewayHttp.builder().connectTimeout(Duration.ofSeconds(2)).build();
     private final URI ready;
 
     public StorageGatewayReadiness(@ConfigProperty(name = "syncvault.gateway.url") String gatewayUrl) {
