@@ -174,9 +174,18 @@ public class SyncEngine {
             Map<String, JournalState> j = new HashMap<>(journal.load(item.id()));
             PathFilter filter = item.filter();
             long tScan = System.nanoTime();
-            LocalScanner.Snapshot snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
+            // the remote listing (the gateway's work) runs while this thread walks the local folder
+            java.util.concurrent.CompletableFuture<Map<String, FileState>> listing =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> listRemote(item, st), pool);
+            LocalScanner.Snapshot snap;
+            try {
+                snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
+            } catch (RuntimeException | Error e) {
+                listing.cancel(false);
+                throw e;
+            }
             long tList = System.nanoTime();
-            Map<String, FileState> remote = listRemote(item, st);
+            Map<String, FileState> remote = joined(listing);
             long tPlan = System.nanoTime();
             Map<String, FileState> local = new HashMap<>(snap.files());
             for (var p : snap.protectedPaths().entrySet()) {
@@ -256,7 +265,7 @@ public class SyncEngine {
             }
             st.flush(true);
             long tDone = System.nanoTime();
-            LOG.infof("run %s of item %s: scan %d ms (%d files, %d bytes hashed), list %d ms (%d objects), %d steps in %d ms",
+            LOG.infof("run %s of item %s: scan %d ms (%d files, %d bytes hashed), listing done %d ms later (%d objects), %d steps in %d ms",
                     runId, item.id(), (tList - tScan) / 1_000_000, snap.files().size(), snap.hashedBytes(),
                     (tPlan - tList) / 1_000_000, remote.size(), plan.actions().size(), (tDone - tPlan) / 1_000_000);
 
@@ -298,6 +307,21 @@ public class SyncEngine {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The future's value; its failure is thrown as it was raised (a gateway error stays one). */
+    private static <T> T joined(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
         }
     }
 
