@@ -116,7 +116,8 @@ public class ObjectService {
             long size = 0;
             try (OutputStream sink = encoder(store, key, writer.stream(), request.contentLength())) {
                 // a small object needs no 64 KiB buffer (each would be allocated and cleared)
-                byte[] buffer = new byte[request.contentLength() >= 0 ? (int) Math.min(BUFFER, request.contentLength() + 1) : BUFFER];
+                long declared = request.contentLength();
+                byte[] buffer = new byte[declared >= 0 ? (int) Math.min(BUFFER, declared + 1) : BUFFER];
                 InputStream body = request.body();
                 int n;
                 while ((n = body.read(buffer)) >= 0) {

@@ -6,8 +6,9 @@ import java.net.http.HttpClient;
  * Where this service's HTTP clients to the gateway are made. The JDK client reads responses in
  * pieces of {@code jdk.httpclient.bufsize} bytes (16 KiB by default) and hands each piece from its
  * selector thread to the reading thread; streaming parts and batches of objects that way cost more
- * in thread wake-ups than in copying. With 256 KiB pieces a restore of the benchmark tree took 2.5 to 3.0 s
- * and 2.8 to 3.5 CPU-seconds in the backup-service, against 4.0 s and 3.9 to 4.0 with 16 KiB. The property
+ * in thread wake-ups than in copying. With 256 KiB pieces a download of the benchmark tree took 7.3 s and
+ * 4.4 CPU-seconds in this service, against 9.7 s and 6.6 with 16 KiB (the backup-service's restore: 2.5 to
+ * 3.0 s against 4.0 s). The property
  * is read once, when the JVM's first client is made; a value given on the command line wins.
  */
 public final class GatewayHttp {

@@ -33,11 +33,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
@@ -175,8 +178,7 @@ public class SyncEngine {
             PathFilter filter = item.filter();
             long tScan = System.nanoTime();
             // the remote listing (the gateway's work) runs while this thread walks the local folder
-            java.util.concurrent.CompletableFuture<Map<String, FileState>> listing =
-                    java.util.concurrent.CompletableFuture.supplyAsync(() -> listRemote(item, st), pool);
+            CompletableFuture<Map<String, FileState>> listing = CompletableFuture.supplyAsync(() -> listRemote(item, st), pool);
             LocalScanner.Snapshot snap;
             try {
                 snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
@@ -311,10 +313,10 @@ public class SyncEngine {
     }
 
     /** The future's value; its failure is thrown as it was raised (a gateway error stays one). */
-    private static <T> T joined(java.util.concurrent.CompletableFuture<T> future) {
+    private static <T> T joined(CompletableFuture<T> future) {
         try {
             return future.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
@@ -816,7 +818,7 @@ public class SyncEngine {
         private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
         private int pending;
         private long lastFlush = System.nanoTime();
-        private final java.util.concurrent.locks.ReentrantLock committing = new java.util.concurrent.locks.ReentrantLock();
+        private final ReentrantLock committing = new ReentrantLock();
 
         RunState(UUID itemId, UUID runId) {
             this.itemId = itemId;
