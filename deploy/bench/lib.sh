@@ -92,6 +92,7 @@ PROFILE_PHASE=0
 profile() { # start | stop
   [ -n "${BENCH_PROFILER:-}" ] || return 0
   local dir=${BENCH_PROFILE_DIR:-$WORK} name pid
+  mkdir -p "$dir"
   [ "$1" = start ] && PROFILE_PHASE=$((PROFILE_PHASE + 1))
   for name in service gateway; do
     [ $name = service ] && pid=$SV_PID || pid=$GW_PID
