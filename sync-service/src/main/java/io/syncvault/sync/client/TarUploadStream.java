@@ -55,20 +55,30 @@ final class TarUploadStream extends InputStream {
         return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
+    /**
+     * Fills {@code b} as far as the archive goes: the HTTP client sends each read as its own
+     * piece in a buffer of its own, so a read per tar header or small file would cost a large
+     * buffer for a few hundred bytes.
+     */
     @Override
     public synchronized int read(byte[] b, int off, int len) throws IOException {
-        while (position == produced.size()) {
-            if (finished) {
-                return -1;
+        int total = 0;
+        while (total < len) {
+            if (position == produced.size()) {
+                if (finished) {
+                    break;
+                }
+                produced.reset();
+                position = 0;
+                produce();
+                continue;
             }
-            produced.reset();
-            position = 0;
-            produce();
+            int n = Math.min(len - total, produced.size() - position);
+            System.arraycopy(produced.bytes(), position, b, off + total, n);
+            position += n;
+            total += n;
         }
-        int n = Math.min(len, produced.size() - position);
-        System.arraycopy(produced.bytes(), position, b, off, n);
-        position += n;
-        return n;
+        return total == 0 && len > 0 ? -1 : total;
     }
 
     /** Adds the next piece to the archive: a header, up to one chunk of content, or the end. */

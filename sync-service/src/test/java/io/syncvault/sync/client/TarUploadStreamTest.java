@@ -2,6 +2,8 @@ package io.syncvault.sync.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -69,6 +71,31 @@ class TarUploadStreamTest {
         assertThat(got.get(1).content()).isEqualTo(Arrays.copyOf("abc".getBytes(StandardCharsets.UTF_8), 8));
         assertThat(stream.notSent()).containsOnlyKeys("k/gone");
         assertThat(stream.notSent().get("k/gone")).contains("could not be opened");
+    }
+
+    @Test
+    void aReadFillsTheCallersBufferAcrossEntriesUntilTheArchiveEnds() throws Exception {
+        List<StorageGatewayClient.BatchUpload> files = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            files.add(new StorageGatewayClient.BatchUpload("k/f" + i, write("f" + i, ("file " + i).getBytes(StandardCharsets.UTF_8)),
+                    ("file " + i).length(), "s" + i, 1, null));
+        }
+        TarUploadStream stream = new TarUploadStream(files);
+        byte[] buffer = new byte[1 << 18];
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        List<Integer> reads = new ArrayList<>();
+        int n;
+        while ((n = stream.read(buffer, 0, buffer.length)) >= 0) {
+            reads.add(n);
+            all.write(buffer, 0, n);
+        }
+        // 50 PAX headers, headers and contents (about 100 KiB) come in one read, not one per piece
+        assertThat(reads).hasSize(1);
+        assertThat(stream.read(buffer, 0, buffer.length)).isEqualTo(-1);
+        assertThat(stream.read(buffer, 0, 0)).isZero();
+        List<Got> got = read(new ByteArrayInputStream(all.toByteArray()));
+        assertThat(got).hasSize(50);
+        assertThat(new String(got.get(49).content(), StandardCharsets.UTF_8)).isEqualTo("file 49");
     }
 
     private Path write(String name, byte[] content) throws IOException {
