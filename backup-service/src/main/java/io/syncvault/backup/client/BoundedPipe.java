@@ -90,31 +90,47 @@ final class BoundedPipe {
                 return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
 
+            /**
+             * Waits for the first bytes, then adds whatever chunks are already queued: the HTTP
+             * client sends each read as a piece in a buffer of its own, larger than one chunk.
+             */
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 if (done) {
                     return -1;
                 }
-                while (current == null || pos == current.length) {
-                    try {
-                        current = queue.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException();
-                    }
-                    pos = 0;
-                    if (current == EOF) {
-                        done = true;
-                        if (writerFailed) {
-                            throw new IOException("the backup stream failed; this part is abandoned");
+                int total = 0;
+                while (total < len) {
+                    if (current == null || pos == current.length) {
+                        current = total == 0 ? take() : queue.poll();
+                        pos = 0;
+                        if (current == null) {
+                            break;
                         }
-                        return -1;
+                        if (current == EOF) {
+                            done = true;
+                            if (writerFailed) {
+                                throw new IOException("the backup stream failed; this part is abandoned");
+                            }
+                            break;
+                        }
+                        continue;
                     }
+                    int n = Math.min(len - total, current.length - pos);
+                    System.arraycopy(current, pos, b, off + total, n);
+                    pos += n;
+                    total += n;
                 }
-                int n = Math.min(len, current.length - pos);
-                System.arraycopy(current, pos, b, off, n);
-                pos += n;
-                return n;
+                return total == 0 && len > 0 ? -1 : total;
+            }
+
+            private byte[] take() throws InterruptedIOException {
+                try {
+                    return queue.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException();
+                }
             }
         };
     }
