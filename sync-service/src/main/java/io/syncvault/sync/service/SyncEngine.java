@@ -25,6 +25,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.ToLongFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -57,6 +59,8 @@ public class SyncEngine {
 
     private static final Logger LOG = Logger.getLogger(SyncEngine.class);
     private static final int MAX_NOTES = 1000;
+    private static final int BATCHES_PER_WORKER = 4;
+    private static final int MIN_BATCH_FILES = 32;
 
     private final SyncConfig config;
     private final StorageGatewayClient gateway;
@@ -370,32 +374,52 @@ public class SyncEngine {
         };
     }
 
+    private List<List<SyncAction>> batches(List<SyncAction> steps, ToLongFunction<SyncAction> size) {
+        return batches(steps, size, Math.max(1, config.parallelism()), config.batch().maxFiles(), config.batch().maxBytes());
+    }
+
     /**
-     * Cuts steps into batches of at most the configured number of files and bytes, and into at
-     * least as many batches as there are workers when there are fewer files than that would fill:
-     * the gateway handles the entries of one batch one after the other, so 100 changed files go
-     * as 16 small batches on 16 workers rather than one batch on one.
+     * Cuts steps into batches of at most {@code maxFiles} files and {@code maxBytes} bytes, the batches
+     * holding the most bytes first. With enough files there are about {@value #BATCHES_PER_WORKER} batches
+     * per worker: a worker that finishes early takes the next one, so a run does not end with most workers
+     * idle behind a few long batches (with 256-file batches a first sync of 10,000 files ran its last wave
+     * of batches on half its workers). A batch still holds at least {@value #MIN_BATCH_FILES} files, as
+     * each costs a request and a folder fsync per folder in the gateway, unless that would leave workers
+     * without one: the gateway handles the entries of one batch one after the other, so 100 changed files
+     * go as 15 batches of 7 on 16 workers rather than one batch on one.
      */
-    private List<List<SyncAction>> batches(List<SyncAction> steps, java.util.function.ToLongFunction<SyncAction> size) {
-        int workers = Math.max(1, config.parallelism());
-        int perBatch = Math.max(1, Math.min(config.batch().maxFiles(), (steps.size() + workers - 1) / workers));
+    static List<List<SyncAction>> batches(List<SyncAction> steps, ToLongFunction<SyncAction> size, int workers,
+            int maxFiles, long maxBytes) {
+        int n = steps.size();
+        int spread = (n + workers * BATCHES_PER_WORKER - 1) / (workers * BATCHES_PER_WORKER);
+        int floor = Math.min(MIN_BATCH_FILES, (n + workers - 1) / workers);
+        int perBatch = Math.max(1, Math.min(maxFiles, Math.max(spread, floor)));
         List<List<SyncAction>> batches = new ArrayList<>();
+        List<Long> batchBytes = new ArrayList<>();
         List<SyncAction> batch = new ArrayList<>();
         long bytes = 0;
         for (SyncAction a : steps) {
-            long n = size.applyAsLong(a);
-            if (!batch.isEmpty() && (batch.size() >= perBatch || bytes + n > config.batch().maxBytes())) {
+            long b = size.applyAsLong(a);
+            if (!batch.isEmpty() && (batch.size() >= perBatch || bytes + b > maxBytes)) {
                 batches.add(batch);
+                batchBytes.add(bytes);
                 batch = new ArrayList<>();
                 bytes = 0;
             }
             batch.add(a);
-            bytes += n;
+            bytes += b;
         }
         if (!batch.isEmpty()) {
             batches.add(batch);
+            batchBytes.add(bytes);
         }
-        return batches;
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            order.add(i);
+        }
+        // stable: batches of equal size keep the plan's order
+        order.sort(Comparator.comparingLong((Integer i) -> batchBytes.get(i)).reversed());
+        return order.stream().map(batches::get).toList();
     }
 
     /** Carries out one step; true when it did what it planned, false when it skipped or failed (noted in the run). */
