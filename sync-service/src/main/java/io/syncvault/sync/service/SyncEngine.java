@@ -394,15 +394,13 @@ public class SyncEngine {
         int spread = (n + workers * BATCHES_PER_WORKER - 1) / (workers * BATCHES_PER_WORKER);
         int floor = Math.min(MIN_BATCH_FILES, (n + workers - 1) / workers);
         int perBatch = Math.max(1, Math.min(maxFiles, Math.max(spread, floor)));
-        List<List<SyncAction>> batches = new ArrayList<>();
-        List<Long> batchBytes = new ArrayList<>();
+        List<Batch> batches = new ArrayList<>();
         List<SyncAction> batch = new ArrayList<>();
         long bytes = 0;
         for (SyncAction a : steps) {
             long b = size.applyAsLong(a);
             if (!batch.isEmpty() && (batch.size() >= perBatch || bytes + b > maxBytes)) {
-                batches.add(batch);
-                batchBytes.add(bytes);
+                batches.add(new Batch(batch, bytes));
                 batch = new ArrayList<>();
                 bytes = 0;
             }
@@ -410,16 +408,14 @@ public class SyncEngine {
             bytes += b;
         }
         if (!batch.isEmpty()) {
-            batches.add(batch);
-            batchBytes.add(bytes);
+            batches.add(new Batch(batch, bytes));
         }
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < batches.size(); i++) {
-            order.add(i);
-        }
-        // stable: batches of equal size keep the plan's order
-        order.sort(Comparator.comparingLong((Integer i) -> batchBytes.get(i)).reversed());
-        return order.stream().map(batches::get).toList();
+        // a stable sort: batches of equal size keep the plan's order
+        batches.sort(Comparator.comparingLong(Batch::bytes).reversed());
+        return batches.stream().map(Batch::steps).toList();
+    }
+
+    private record Batch(List<SyncAction> steps, long bytes) {
     }
 
     /** Carries out one step; true when it did what it planned, false when it skipped or failed (noted in the run). */
