@@ -31,12 +31,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -80,7 +80,10 @@ public final class LocalProvider implements StorageProvider {
      */
     private final ReadWriteLock[] locks = new ReadWriteLock[4096];
     private final boolean recordsOnFiles;
-    /** Folders whose fsync this thread's writes leave to the end of {@link #durableTogether}; null outside it. */
+    /**
+     * Folders whose fsync the writes opened on this thread leave to the end of {@link #durableTogether}; null
+     * outside it. A writer takes the set when it is opened, so its commit may run on another thread.
+     */
     private final ThreadLocal<Set<Path>> deferredFolderSyncs = new ThreadLocal<>();
     private final AtomicLong folderSyncs = new AtomicLong();
 
@@ -141,7 +144,7 @@ public final class LocalProvider implements StorageProvider {
         if (deferredFolderSyncs.get() != null) {
             return work.get();
         }
-        Set<Path> folders = new LinkedHashSet<>();
+        Set<Path> folders = ConcurrentHashMap.newKeySet();
         deferredFolderSyncs.set(folders);
         try {
             return work.get();
@@ -151,9 +154,8 @@ public final class LocalProvider implements StorageProvider {
         }
     }
 
-    /** Makes renames in {@code dir} durable now, or at the end of the running {@link #durableTogether}. */
-    private void syncFolder(Path dir) {
-        Set<Path> deferred = deferredFolderSyncs.get();
+    /** Makes renames in {@code dir} durable now, or at the end of the {@link #durableTogether} that {@code deferred} is of. */
+    private void syncFolder(Path dir, Set<Path> deferred) {
         if (deferred != null) {
             deferred.add(dir);
         } else {
@@ -168,7 +170,7 @@ public final class LocalProvider implements StorageProvider {
             Path dir = ensureDirectory(target.getParent());
             Path temp = dir.resolve(TEMP_PREFIX + randomHex(8));
             FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return new LocalWriter(key, target, temp, channel, condition);
+            return new LocalWriter(key, target, temp, channel, condition, deferredFolderSyncs.get());
         } catch (IOException e) {
             throw failure("cannot start writing " + key, e);
         }
@@ -271,7 +273,7 @@ public final class LocalProvider implements StorageProvider {
                 // a record written on a link would also be the source's: a linked copy of a sidecar object gets a sidecar
                 onFile = writeAttribute(temp, record);
             }
-            return install(target, to, temp, record, onFile);
+            return install(target, to, temp, record, onFile, deferredFolderSyncs.get());
         } catch (IOException e) {
             deleteQuietly(temp);
             throw failure("cannot copy " + source + " to " + target, e);
@@ -302,15 +304,18 @@ public final class LocalProvider implements StorageProvider {
         private final Path temp;
         private final FileChannel channel;
         private final WriteCondition condition;
+        private final Set<Path> deferredSyncs;
         private final OutputStream stream;
         private boolean committed;
 
-        LocalWriter(String key, Path target, Path temp, FileChannel channel, WriteCondition condition) {
+        LocalWriter(String key, Path target, Path temp, FileChannel channel, WriteCondition condition,
+                Set<Path> deferredSyncs) {
             this.key = key;
             this.target = target;
             this.temp = temp;
             this.channel = channel;
             this.condition = condition;
+            this.deferredSyncs = deferredSyncs;
             this.stream = new FilterOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 14)) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
@@ -347,7 +352,7 @@ public final class LocalProvider implements StorageProvider {
                                 ? "there is no current version of " + key
                                 : "the current version of " + key + " is " + current);
                     }
-                    ProviderObject stored = install(key, target, temp, record, onFile);
+                    ProviderObject stored = install(key, target, temp, record, onFile, deferredSyncs);
                     committed = true;
                     return stored;
                 } finally {
@@ -369,16 +374,18 @@ public final class LocalProvider implements StorageProvider {
 
     /**
      * Renames a complete, fsynced temp file over the target; its record is on the file already
-     * ({@code onFile}) or goes to a sidecar now. The caller holds the key's write lock.
+     * ({@code onFile}) or goes to a sidecar now. The caller holds the key's write lock; {@code deferred} is
+     * the running {@link #durableTogether}'s set of folders to fsync, or null.
      */
-    private ProviderObject install(String key, Path target, Path temp, Record record, boolean onFile) throws IOException {
+    private ProviderObject install(String key, Path target, Path temp, Record record, boolean onFile,
+            Set<Path> deferred) throws IOException {
         // the first check follows links but throws nothing when the target is absent, as it usually is
         if (Files.isDirectory(target) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidKeyException("the key " + key + " names a folder of other keys");
         }
         BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class);
         move(temp, target);
-        syncFolder(target.getParent());
+        syncFolder(target.getParent(), deferred);
         Path meta = metaPath(key);
         if (onFile) {
             // a sidecar left from an earlier version describes another file; it is ignored, and dropped here
@@ -393,7 +400,7 @@ public final class LocalProvider implements StorageProvider {
                 out.force(true);
             }
             move(metaTemp, meta);
-            syncFolder(metaDir);
+            syncFolder(metaDir, deferred);
         }
         return new ProviderObject(key, attributes.size(), record.versionTag(), attributes.lastModifiedTime().toInstant(),
                 Map.copyOf(record.metadata()));

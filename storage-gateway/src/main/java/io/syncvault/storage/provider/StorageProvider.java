@@ -77,10 +77,11 @@ public interface StorageProvider extends AutoCloseable {
     }
 
     /**
-     * Runs {@code work}, a series of writes on this thread, letting them share what makes them
-     * durable: the local provider fsyncs each folder the writes renamed files into once, at the
-     * end, instead of once per object. Every object written inside is durable when this returns
-     * (also when {@code work} throws). Cloud providers are durable per request and just run it.
+     * Runs {@code work}, a series of writes opened on this thread, letting them share what makes
+     * them durable: the local provider fsyncs each folder the writes renamed files into once, at
+     * the end, instead of once per object. A writer opened inside may be committed on another
+     * thread, but before {@code work} returns. Every object written inside is durable when this
+     * returns (also when {@code work} throws). Cloud providers are durable per request and just run it.
      */
     default <T> T durableTogether(Supplier<T> work) {
         return work.get();

@@ -10,7 +10,9 @@ import io.syncvault.storage.service.ObjectRead;
 import io.syncvault.storage.service.ObjectService;
 import io.syncvault.storage.service.PutRequest;
 import io.vertx.core.http.HttpServerRequest;
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,10 +29,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -39,12 +50,14 @@ import org.jboss.logging.Logger;
 /**
  * Many small objects in one request, for clients that move thousands of files (the sync
  * service): {@code POST batch/put} takes a tar stream whose entries are stored one by one
- * exactly as separate PUTs would be (same checks, conditions, versions and events), and
+ * exactly as separate PUTs would be (same checks, conditions, versions and events; an entry's
+ * commit overlaps the reading of the next ones), and
  * {@code POST batch/get} answers a list of keys with a tar stream of the objects. Per-entry
  * parameters and answers travel in PAX headers named {@code SYNCVAULT.*}. Each entry is
  * atomic on its own; a batch is not a transaction.
  */
 @Path("/v1/stores/{store}/batch")
+@Singleton
 public class BatchResource {
 
     public static final String TAR = "application/x-tar";
@@ -58,10 +71,31 @@ public class BatchResource {
     static final String VERSION_TAG = "SYNCVAULT.version-tag";
     private static final Logger LOG = Logger.getLogger(BatchResource.class);
 
+    /**
+     * Entries of one batch whose commit may be in flight while the next entry is read. A local store's
+     * commit waits for the disk (fsync, then rename), so commits from many entries in flight also let the
+     * file system make them durable in fewer journal commits.
+     */
+    static final int COMMITS_IN_FLIGHT = 8;
+    /** Threads that commit entries, for all batches; they mostly wait for the disk. */
+    private static final int COMMIT_THREADS = 64;
+
     private final ObjectService objects;
+    private final ExecutorService commitThreads;
 
     public BatchResource(ObjectService objects) {
         this.objects = objects;
+        AtomicInteger count = new AtomicInteger();
+        this.commitThreads = Executors.newFixedThreadPool(COMMIT_THREADS, task -> {
+            Thread thread = new Thread(task, "batch-commit-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        commitThreads.shutdown();
     }
 
     /** The answer to a batch put: one result per entry, in the order of the archive. */
@@ -95,15 +129,21 @@ public class BatchResource {
         return new PutResults(stored, results.size() - stored, results);
     }
 
-    /** Stores each entry of the archive in turn, adding one result per entry to {@code results}; returns how many were stored. */
+    /**
+     * Stores the archive's entries, adding one result per entry to {@code results} in the archive's order;
+     * returns how many were stored. Each entry's body is read and written here, in turn; making it the current
+     * version (for the local store: the fsync and rename, which wait for the disk) runs on a commit thread
+     * meanwhile, at most {@link #COMMITS_IN_FLIGHT} entries behind. An entry waits for an earlier one with the
+     * same key to be committed. Results and events follow the archive's order.
+     */
     private int storeEntries(String store, InputStream body, String origin, Integer keep, String actor,
             List<Map<String, Object>> results, StorageEvents.Acks acks) {
-        int stored = 0;
+        Commits commits = new Commits(results, acks);
         try (TarArchiveInputStream tar = new TarArchiveInputStream(body, StandardCharsets.UTF_8.name())) {
             TarArchiveEntry entry;
-            while ((entry = nextEntry(tar, results)) != null) {
-                if (results.size() == MAX_ENTRIES) {
-                    throw incomplete("a batch holds at most " + MAX_ENTRIES + " entries", results);
+            while ((entry = nextEntry(tar, commits)) != null) {
+                if (commits.entries() == MAX_ENTRIES) {
+                    throw commits.incomplete("a batch holds at most " + MAX_ENTRIES + " entries");
                 }
                 String key = entry.getName();
                 Map<String, Object> result = new LinkedHashMap<>();
@@ -116,22 +156,155 @@ public class BatchResource {
                     if (ifNoneMatch != null && !ifNoneMatch.trim().equals("*")) {
                         throw ProblemException.badRequest(IF_NONE_MATCH + " supports only *");
                     }
-                    ObjectInfo info = objects.put(new PutRequest(store, key, new EntryBody(tar), entry.getSize(),
-                            ObjectResource.versionTag(entry.getExtraPaxHeader(IF_MATCH)), ifNoneMatch != null,
-                            entry.getExtraPaxHeader(SHA256), longHeader(entry, MTIME), origin, Map.of(), keep, actor), acks);
-                    result.put("status", 201);
-                    result.put("object", StoredObject.of(info));
-                    stored++;
+                    commits.awaitKey(key);
+                    ObjectService.StagedPut staged = objects.stage(new PutRequest(store, key, new EntryBody(tar),
+                            entry.getSize(), ObjectResource.versionTag(entry.getExtraPaxHeader(IF_MATCH)),
+                            ifNoneMatch != null, entry.getExtraPaxHeader(SHA256), longHeader(entry, MTIME), origin,
+                            Map.of(), keep, actor));
+                    commits.submit(result, staged);
                 } catch (ProblemException e) {
-                    result.put("status", e.status());
-                    result.put("problem", ProblemMapper.details(e));
+                    commits.failed(result, e);
                 }
-                results.add(result);
             }
         } catch (IOException e) {
-            throw incomplete("the archive could not be read: " + e.getMessage(), results);
+            throw commits.incomplete("the archive could not be read: " + e.getMessage());
+        } finally {
+            commits.awaitAll();
         }
-        return stored;
+        return commits.stored();
+    }
+
+    /**
+     * The entries of one batch put whose commit runs on a commit thread, oldest first. Only the batch's
+     * own thread uses this: it fills in results and announces events as commits finish, in order.
+     */
+    private final class Commits {
+        private record InFlight(String key, Map<String, Object> result, ObjectService.StagedPut staged,
+                Future<ObjectInfo> commit) {
+        }
+
+        private final List<Map<String, Object>> results;
+        private final StorageEvents.Acks acks;
+        private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        /** Keys in flight, with how many times. */
+        private final Map<String, Integer> pending = new HashMap<>();
+        private int stored;
+        private RuntimeException unexpected;
+
+        Commits(List<Map<String, Object>> results, StorageEvents.Acks acks) {
+            this.results = results;
+            this.acks = acks;
+        }
+
+        /** Entries read so far, committed or not. */
+        int entries() {
+            return results.size() + inFlight.size();
+        }
+
+        int stored() {
+            return stored;
+        }
+
+        void submit(Map<String, Object> result, ObjectService.StagedPut staged) {
+            Future<ObjectInfo> commit;
+            try {
+                commit = commitThreads.submit(() -> objects.commit(staged));
+            } catch (RejectedExecutionException e) {
+                staged.close();
+                throw new IllegalStateException("the gateway is shutting down", e);
+            }
+            inFlight.add(new InFlight(staged.key(), result, staged, commit));
+            pending.merge(staged.key(), 1, Integer::sum);
+            if (inFlight.size() > COMMITS_IN_FLIGHT) {
+                finishOldest();
+            }
+        }
+
+        void failed(Map<String, Object> result, ProblemException e) {
+            if (inFlight.isEmpty()) {
+                fail(result, e);
+            } else {
+                // its place in the results is after the entries still in flight
+                inFlight.add(new InFlight(null, result, null, CompletableFuture.failedFuture(e)));
+            }
+        }
+
+        /** Waits until no earlier entry with this key is in flight. */
+        void awaitKey(String key) {
+            while (pending.containsKey(key)) {
+                finishOldest();
+            }
+        }
+
+        void awaitAll() {
+            while (!inFlight.isEmpty()) {
+                finishOldest();
+            }
+            if (unexpected != null) {
+                RuntimeException e = unexpected;
+                unexpected = null;
+                throw e;
+            }
+        }
+
+        /** The archive broke off: what was stored stays stored and is listed in the problem. */
+        ProblemException incomplete(String detail) {
+            awaitAll();
+            return BatchResource.incomplete(detail, results);
+        }
+
+        private void finishOldest() {
+            InFlight oldest = inFlight.removeFirst();
+            if (oldest.key() != null) {
+                pending.computeIfPresent(oldest.key(), (k, n) -> n == 1 ? null : n - 1);
+            }
+            try {
+                ObjectInfo info = awaitUninterruptibly(oldest.commit());
+                objects.announce(oldest.staged(), info, acks);
+                oldest.result().put("status", 201);
+                oldest.result().put("object", StoredObject.of(info));
+                stored++;
+                results.add(oldest.result());
+            } catch (ProblemException e) {
+                fail(oldest.result(), e);
+            } catch (RuntimeException e) {
+                // not an answer for one entry: the batch fails, once every entry in flight is finished
+                if (unexpected == null) {
+                    unexpected = e;
+                }
+            }
+        }
+
+        private void fail(Map<String, Object> result, ProblemException e) {
+            result.put("status", e.status());
+            result.put("problem", ProblemMapper.details(e));
+            results.add(result);
+        }
+    }
+
+    private static <T> T awaitUninterruptibly(Future<T> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @POST
@@ -209,11 +382,11 @@ public class BatchResource {
         }
     }
 
-    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, List<Map<String, Object>> results) throws IOException {
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, Commits commits) throws IOException {
         try {
             return tar.getNextEntry();
         } catch (IllegalArgumentException e) {
-            throw incomplete("the archive has a malformed header: " + e.getMessage(), results);
+            throw commits.incomplete("the archive has a malformed header: " + e.getMessage());
         }
     }
 

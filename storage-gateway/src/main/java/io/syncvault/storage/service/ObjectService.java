@@ -82,6 +82,51 @@ public class ObjectService {
 
     /** Stores one object; its event's acknowledgement is left to {@code acks} (a batch waits for all at its end). */
     public ObjectInfo put(PutRequest request, StorageEvents.Acks acks) {
+        StagedPut staged = stage(request);
+        ObjectInfo info = commit(staged);
+        announce(staged, info, acks);
+        return info;
+    }
+
+    /**
+     * A put whose body is written to the provider and checked but not yet visible: {@link #commit}
+     * makes it the current version (on any thread), {@link #close()} instead discards it.
+     */
+    public static final class StagedPut implements AutoCloseable {
+        private final Store store;
+        private final PutRequest request;
+        private final String key;
+        private final ObjectWriter writer;
+        private final Map<String, String> metadata;
+        private final int keep;
+        private final String kept;
+
+        private StagedPut(Store store, PutRequest request, String key, ObjectWriter writer, Map<String, String> metadata,
+                int keep, String kept) {
+            this.store = store;
+            this.request = request;
+            this.key = key;
+            this.writer = writer;
+            this.metadata = metadata;
+            this.keep = keep;
+            this.kept = kept;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        @Override
+        public void close() {
+            writer.close();
+        }
+    }
+
+    /**
+     * The first half of a put: checks the request and the current version, streams the body into a
+     * provider write and keeps the current version; throws (and leaves nothing) when any of it fails.
+     */
+    public StagedPut stage(PutRequest request) {
         Store store = stores.get(request.store());
         String key = ObjectKey.validate(request.key());
         String expected = request.expectedSha256();
@@ -109,9 +154,8 @@ public class ObjectService {
         Map<String, String> initial = ObjectMetadata.encode(request.contentLength() >= 0 ? request.contentLength() : null,
                 expected, request.mtime(), format, written, request.metadata());
         int keep = request.keepVersions() != null ? request.keepVersions() : store.config().versionsKept();
-        ProviderObject stored;
-        String kept = null;
-        try (ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial))) {
+        ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial));
+        try {
             MessageDigest digest = sha256();
             long size = 0;
             try (OutputStream sink = encoder(store, key, writer.stream(), request.contentLength())) {
@@ -141,22 +185,36 @@ public class ObjectService {
             }
             Map<String, String> metadata = ObjectMetadata.encode(size, sha, request.mtime(), format, written,
                     request.metadata());
-            if (keep > 0 && current.isPresent()) {
-                kept = keepVersion(provider, key);
-            }
-            try {
-                stored = call(() -> writer.commit(metadata));
-            } catch (RuntimeException e) {
-                dropVersion(provider, key, kept);
-                throw e;
-            }
+            String kept = keep > 0 && current.isPresent() ? keepVersion(provider, key) : null;
+            return new StagedPut(store, request, key, writer, metadata, keep, kept);
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
         }
-        if (kept != null) {
-            pruneVersions(provider, key, keep);
+    }
+
+    /**
+     * The second half of a put: makes the staged object the current version (the write condition is
+     * checked again here) and prunes old versions; announce it afterwards with {@link #announce}.
+     */
+    public ObjectInfo commit(StagedPut staged) {
+        StorageProvider provider = staged.store.provider();
+        ProviderObject stored;
+        try (staged) {
+            stored = call(() -> staged.writer.commit(staged.metadata));
+        } catch (RuntimeException e) {
+            dropVersion(provider, staged.key, staged.kept);
+            throw e;
         }
-        ObjectInfo info = ObjectMetadata.decode(key, stored);
-        events.stored(store.name(), info, request.origin(), request.actor(), acks);
-        return info;
+        if (staged.kept != null) {
+            pruneVersions(provider, staged.key, staged.keep);
+        }
+        return ObjectMetadata.decode(staged.key, stored);
+    }
+
+    /** Publishes the storage event of a committed put. */
+    public void announce(StagedPut staged, ObjectInfo info, StorageEvents.Acks acks) {
+        events.stored(staged.store.name(), info, staged.request.origin(), staged.request.actor(), acks);
     }
 
     private static OutputStream encoder(Store store, String key, OutputStream stored, long sizeHint) {

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -164,5 +166,35 @@ class LocalProviderTest extends ProviderContract {
         })).hasMessage("stop");
         assertThat(local.folderSyncs() - before).as("synced also when the work failed").isEqualTo(perObject);
         assertThat(provider.head(base + "failed/kept")).isPresent();
+    }
+    @Test
+    void aWriterOpenedInsideDurableTogetherMayBeCommittedOnAnotherThreadAndStillSharesTheFolderSync() throws Exception {
+        LocalProvider local = (LocalProvider) provider;
+        long before = local.folderSyncs();
+        put(base + "alone/x", "x".getBytes(), WriteCondition.NONE, Map.of());
+        long perObject = local.folderSyncs() - before;
+
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            before = local.folderSyncs();
+            long scopeStart = before;
+            ProviderObject stored = local.durableTogether(() -> {
+                ObjectWriter writer = provider.openWriter(base + "handed/over", WriteCondition.NONE, Map.of());
+                try {
+                    writer.stream().write("moved on".getBytes());
+                    ProviderObject done = other.submit(() -> writer.commit(Map.of())).get();
+                    assertThat(local.folderSyncs()).as("left to the end of the scope").isEqualTo(scopeStart);
+                    return done;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    writer.close();
+                }
+            });
+            assertThat(local.folderSyncs() - before).isEqualTo(perObject);
+            assertThat(read(stored.key(), 0, -1)).isEqualTo("moved on".getBytes());
+        } finally {
+            other.shutdown();
+        }
     }
 }

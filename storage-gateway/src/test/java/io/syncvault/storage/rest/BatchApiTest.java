@@ -106,6 +106,50 @@ class BatchApiTest {
     }
 
     @Test
+    void entriesCommittedWhileLaterOnesAreReadKeepTheArchivesOrder() throws Exception {
+        String dir = "batch-order-" + UUID.randomUUID() + "/";
+        List<Entry> entries = new ArrayList<>();
+        List<Integer> expected = new ArrayList<>();
+        String last = null;
+        String previous = null;
+        for (int i = 0; i < 3 * BatchResource.COMMITS_IN_FLIGHT; i++) {
+            entries.add(Entry.file(dir + "f" + i, "content " + i));
+            expected.add(201);
+            if (i % 7 == 3) {
+                // one key written again and again, twice in a row (a large write, whose commit takes longer, then a
+                // small one): the last write wins, the one before it is the kept version
+                for (String write : List.of("a " + randomText(4 << 20), "b")) {
+                    previous = last;
+                    last = "round " + i + " " + write;
+                    entries.add(Entry.file(dir + "same", last));
+                    expected.add(201);
+                }
+            }
+            if (i == 11) {
+                entries.add(Entry.file(dir + "bad", "x", "SYNCVAULT.sha256", "0".repeat(64)));
+                expected.add(400);
+                entries.add(Entry.file(dir + "same", "refused", "SYNCVAULT.if-none-match", "*"));
+                expected.add(412);
+            }
+        }
+        JsonPath answer = putBatch("secure", tar(entries), 200);
+
+        assertThat(answer.getList("results.key", String.class)).containsExactlyElementsOf(entries.stream().map(Entry::name).toList());
+        assertThat(answer.getList("results.status", Integer.class)).containsExactlyElementsOf(expected);
+        assertThat(answer.getInt("stored")).isEqualTo(expected.size() - 2);
+        assertThat(get("secure", dir + "same")).isEqualTo(last);
+        assertThat(get("secure", dir + "f" + (3 * BatchResource.COMMITS_IN_FLIGHT - 1)))
+                .isEqualTo("content " + (3 * BatchResource.COMMITS_IN_FLIGHT - 1));
+        JsonPath versions = given().auth().oauth2(Tokens.reader()).when().get("/v1/stores/secure/versions/" + dir + "same")
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(versions.getList("versions")).hasSize(1);
+        String kept = given().auth().oauth2(Tokens.reader())
+                .queryParam("version", versions.getString("versions[0].versionId"))
+                .when().get("/v1/stores/secure/objects/" + dir + "same").then().statusCode(200).extract().asString();
+        assertThat(sha256(kept)).as("the kept version is %s...", previous.substring(0, 12)).isEqualTo(sha256(previous));
+    }
+
+    @Test
     void aBrokenArchiveKeepsWhatWasStoredAndSaysWhichEntriesThoseWere() throws Exception {
         String dir = "broken-" + UUID.randomUUID() + "/";
         byte[] whole = tar(List.of(Entry.file(dir + "one.txt", "1".repeat(600)), Entry.file(dir + "two.txt", "2".repeat(600)),
@@ -173,6 +217,13 @@ class BatchApiTest {
     }
 
     // ---------- helpers ----------
+
+    /** Text that does not compress much. */
+    private static String randomText(int bytes) {
+        byte[] random = new byte[bytes * 3 / 4];
+        new java.util.Random(bytes).nextBytes(random);
+        return java.util.Base64.getEncoder().encodeToString(random);
+    }
 
     private static JsonPath putBatch(String store, byte[] body, int status) {
         return given().auth().oauth2(Tokens.writer()).header("X-SyncVault-Keep-Versions", "1").contentType(BatchResource.TAR)
