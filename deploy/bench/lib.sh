@@ -70,6 +70,22 @@ jit_s() {
   done
   python3 -c "print(f'{$ticks/$tck:.1f}')"
 }
+# After a warm-up the JIT compilers are still working through their queue (on two cores the one C2
+# thread falls far behind a busy service); a service that has been running for a while is past that.
+# jit_settle waits until the two services' compilers have been all but idle for 3 s (at most 180 s),
+# and says how long that took and how much compiling it was.
+jit_settle() {
+  local start jit0 last current waited=0
+  start=$(now); jit0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))"); last=$jit0
+  while [ "$waited" -lt 60 ]; do
+    sleep 3; waited=$((waited + 1))
+    current=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
+    python3 -c "import sys; sys.exit(0 if $current - $last < 0.15 else 1)" && break
+    last=$current
+  done
+  echo "   the JIT compilers settled after $(secs $start "$(now)") s ($(secs $jit0 "$current") CPU-s of compiling)"
+}
+
 # phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway and the broker since
 # cpu_start, as "service/gateway/broker", and PHASE_JIT to the part of the two services' CPU that
 # their JIT compilers used
