@@ -70,10 +70,10 @@ jit_s() {
   done
   python3 -c "print(f'{$ticks/$tck:.1f}')"
 }
-# After a warm-up the JIT compilers are still working through their queue (on two cores the one C2
-# thread falls far behind a busy service); a service that has been running for a while is past that.
-# jit_settle waits until the two services' compilers have been all but idle for 3 s (at most 180 s),
-# and says how long that took and how much compiling it was.
+# A measured run should not pay for compiling the warm-up left queued: jit_settle waits until the two
+# services' JIT compilers have been all but idle for 3 s (at most 180 s), and says how long that took and
+# how much compiling it was. (After the warm-ups here it is a few seconds and under a CPU-second: what the
+# JIT does during a measured phase is compiling that phase asked for.)
 jit_settle() {
   local start jit0 last current waited=0
   start=$(now); jit0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))"); last=$jit0
