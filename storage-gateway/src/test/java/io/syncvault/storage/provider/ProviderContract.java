@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,6 +170,23 @@ public abstract class ProviderContract {
             assertThat(in.readAllBytes()).isEqualTo(data);
         }
         assertThat(read(key, PART_SIZE - 10, 20)).isEqualTo(Arrays.copyOfRange(data, PART_SIZE - 10, PART_SIZE + 10));
+    }
+
+    @Test
+    void aWriteMayBeCommittedOnAnotherThreadThanTheOneThatWroteIt() throws Exception {
+        // a batch put streams an entry on its own thread and commits it on a commit thread
+        String key = base + "handed-over.bin";
+        byte[] data = random(PART_SIZE + 4321, 21);
+        ExecutorService committer = Executors.newSingleThreadExecutor();
+        try (ObjectWriter writer = provider.openWriter(key, WriteCondition.createOnly(), Map.of())) {
+            writer.stream().write(data);
+            ProviderObject stored = committer.submit(() -> writer.commit(Map.of("svsha256", "handed"))).get();
+            assertThat(provider.head(key).orElseThrow().versionTag()).isEqualTo(stored.versionTag());
+        } finally {
+            committer.shutdown();
+        }
+        assertThat(read(key, 0, -1)).isEqualTo(data);
+        assertThat(provider.head(key).orElseThrow().metadata()).containsEntry("svsha256", "handed");
     }
 
     @Test
