@@ -187,7 +187,8 @@ public class ObjectService {
                     request.metadata());
             String kept = keep > 0 && current.isPresent() ? keepVersion(provider, key) : null;
             return new StagedPut(store, request, key, writer, metadata, keep, kept);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // nothing half-written stays behind, whatever went wrong
             writer.close();
             throw e;
         }
