@@ -31,7 +31,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,15 +178,13 @@ public class BatchResource {
      * own thread uses this: it fills in results and announces events as commits finish, in order.
      */
     private final class Commits {
-        private record InFlight(String key, Map<String, Object> result, ObjectService.StagedPut staged,
-                Future<ObjectInfo> commit) {
+        /** An entry waiting for its commit, or (staged null) a refused one waiting for its turn in the results. */
+        private record InFlight(Map<String, Object> result, ObjectService.StagedPut staged, Future<ObjectInfo> commit) {
         }
 
         private final List<Map<String, Object>> results;
         private final StorageEvents.Acks acks;
         private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-        /** Keys in flight, with how many times. */
-        private final Map<String, Integer> pending = new HashMap<>();
         private int stored;
         private RuntimeException unexpected;
 
@@ -213,8 +210,7 @@ public class BatchResource {
                 staged.close();
                 throw new IllegalStateException("the gateway is shutting down", e);
             }
-            inFlight.add(new InFlight(staged.key(), result, staged, commit));
-            pending.merge(staged.key(), 1, Integer::sum);
+            inFlight.add(new InFlight(result, staged, commit));
             if (inFlight.size() > COMMITS_IN_FLIGHT) {
                 finishOldest();
             }
@@ -225,13 +221,13 @@ public class BatchResource {
                 fail(result, e);
             } else {
                 // its place in the results is after the entries still in flight
-                inFlight.add(new InFlight(null, result, null, CompletableFuture.failedFuture(e)));
+                inFlight.add(new InFlight(result, null, CompletableFuture.failedFuture(e)));
             }
         }
 
         /** Waits until no earlier entry with this key is in flight. */
         void awaitKey(String key) {
-            while (pending.containsKey(key)) {
+            while (inFlight.stream().anyMatch(f -> f.staged() != null && f.staged().key().equals(key))) {
                 finishOldest();
             }
         }
@@ -255,9 +251,6 @@ public class BatchResource {
 
         private void finishOldest() {
             InFlight oldest = inFlight.removeFirst();
-            if (oldest.key() != null) {
-                pending.computeIfPresent(oldest.key(), (k, n) -> n == 1 ? null : n - 1);
-            }
             try {
                 ObjectInfo info = awaitUninterruptibly(oldest.commit());
                 objects.announce(oldest.staged(), info, acks);
