@@ -134,6 +134,38 @@ class LocalProviderTest extends ProviderContract {
     }
 
     @Test
+    void aRecordAnEarlierVersionKeptAsJsonIsStillReadAndTheNextWriteKeepsItCompact() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(((LocalProvider) provider).recordsInAttributes());
+        Path file = root.resolve("store").resolve(base + "json/old.txt");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "old");
+        String oldTag = "0123456789abcdef0123456789abcdef";
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+        view.write(LocalProvider.JSON_RECORD_ATTRIBUTE, java.nio.ByteBuffer.wrap(
+                ("{\"versionTag\":\"" + oldTag + "\",\"size\":3,\"metadata\":{\"svsha256\":\"o\"}}").getBytes()));
+
+        ProviderObject seen = provider.head(base + "json/old.txt").orElseThrow();
+        assertThat(seen.versionTag()).isEqualTo(oldTag);
+        assertThat(seen.metadata()).containsEntry("svsha256", "o");
+        // a kept version is a hard link, and shares the JSON record as it would a compact one
+        assertThat(provider.copy(base + "json/old.txt", base + "json/versions/1").versionTag()).isEqualTo(oldTag);
+
+        Map<String, String> usual = io.syncvault.storage.service.ObjectMetadata.encode(3L, "ab".repeat(32),
+                1_764_000_000_000L, io.syncvault.storage.crypto.BodyFormat.ENCRYPTED_V1, 1_764_100_000_000L, Map.of());
+        ProviderObject replaced = put(base + "json/old.txt", "new".getBytes(), WriteCondition.ifMatch(oldTag), usual);
+
+        UserDefinedFileAttributeView now = Files.getFileAttributeView(file, UserDefinedFileAttributeView.class);
+        assertThat(now.list()).containsExactly(LocalProvider.RECORD_ATTRIBUTE);
+        // small enough for a 256-byte ext4 inode to keep in place (68 bytes under this name)
+        assertThat(now.size(LocalProvider.RECORD_ATTRIBUTE)).isLessThanOrEqualTo(68);
+        assertThat(replaced.versionTag()).isNotEqualTo(oldTag).matches("[0-9a-f]{16}");
+        ProviderObject read = provider.head(base + "json/old.txt").orElseThrow();
+        assertThat(read.versionTag()).isEqualTo(replaced.versionTag());
+        assertThat(read.metadata()).isEqualTo(usual);
+        assertThat(provider.head(base + "json/versions/1").orElseThrow().versionTag()).isEqualTo(oldTag);
+    }
+
+    @Test
     void writesMadeDurableTogetherShareOneFolderSyncPerFolderAndAreVisibleAtOnce() {
         LocalProvider local = (LocalProvider) provider;
         long before = local.folderSyncs();
