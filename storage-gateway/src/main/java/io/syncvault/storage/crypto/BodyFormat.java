@@ -24,6 +24,15 @@ public enum BodyFormat {
         return tag;
     }
 
+    /**
+     * Whether reading the stored bytes already proves them to be what the gateway wrote for this store and key:
+     * every segment of the encrypted format carries an AES-GCM tag over it, its position, whether it is the
+     * last, and the store and key, so a changed, cut, moved or swapped byte fails the read.
+     */
+    public boolean authenticated() {
+        return this == ENCRYPTED_V1;
+    }
+
     public static BodyFormat ofTag(String tag) {
         if (tag == null || tag.isEmpty()) {
             return PLAIN;

@@ -8,12 +8,13 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * Passes a whole object's content through and, at its end, checks the byte count and the
- * SHA-256 recorded when it was written; a mismatch is an {@link IOException} instead of a
- * clean end, so the client never takes a wrong body for a good one.
+ * Passes a whole object's content through and, at its end, checks the byte count and (when one
+ * is given) the SHA-256 recorded when it was written; a mismatch is an {@link IOException} instead
+ * of a clean end, so the client never takes a wrong body for a good one.
  */
 final class VerifyingInputStream extends FilterInputStream {
 
+    /** Null when no SHA-256 is checked. */
     private final MessageDigest digest;
     private final String expectedSha256;
     private final long expectedSize;
@@ -25,7 +26,7 @@ final class VerifyingInputStream extends FilterInputStream {
         this.expectedSha256 = expectedSha256;
         this.expectedSize = expectedSize;
         try {
-            this.digest = MessageDigest.getInstance("SHA-256");
+            this.digest = expectedSha256 == null ? null : MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -45,7 +46,9 @@ final class VerifyingInputStream extends FilterInputStream {
             check();
             return -1;
         }
-        digest.update(b, off, n);
+        if (digest != null) {
+            digest.update(b, off, n);
+        }
         count += n;
         if (count > expectedSize) {
             throw new IOException("integrity check failed: the object is longer than recorded");
@@ -66,7 +69,7 @@ final class VerifyingInputStream extends FilterInputStream {
         if (count != expectedSize) {
             throw new IOException("integrity check failed: " + count + " bytes instead of " + expectedSize);
         }
-        if (expectedSha256 != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedSha256)) {
+        if (digest != null && !HexFormat.of().formatHex(digest.digest()).equals(expectedSha256)) {
             throw new IOException("integrity check failed: SHA-256 of the content does not match the recorded one");
         }
     }
