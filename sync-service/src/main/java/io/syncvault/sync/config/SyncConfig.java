@@ -39,6 +39,15 @@ public interface SyncConfig {
     @WithDefault("200")
     int fileEventBatch();
 
+    /**
+     * Whether a downloaded file is fsynced before it is renamed into place, and its folder before the journal records
+     * it. Without, a power loss (not a crash of this process) can take back files the journal already records as
+     * synced, and the next run would take them for local deletes or edits and send those to the remote. false trades
+     * that for speed, for folders that can be downloaded again.
+     */
+    @WithDefault("true")
+    boolean durableDownloads();
+
     /** How often the scheduler looks for items whose interval has elapsed. */
     @WithDefault("5s")
     Duration schedulerTick();

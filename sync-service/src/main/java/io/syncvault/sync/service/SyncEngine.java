@@ -17,10 +17,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -41,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.ToLongFunction;
 import org.jboss.logging.Logger;
@@ -71,6 +74,7 @@ public class SyncEngine {
     private final Map<UUID, UUID> running = new ConcurrentHashMap<>();
     private final Set<UUID> runAgain = ConcurrentHashMap.newKeySet();
     private final AtomicInteger threads = new AtomicInteger();
+    private final AtomicLong folderSyncs = new AtomicLong();
     private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "sync-run-" + threads.incrementAndGet());
         t.setDaemon(true);
@@ -85,6 +89,20 @@ public class SyncEngine {
         this.ledger = ledger;
         this.items = items;
         this.node = config.node().orElseGet(SyncEngine::hostName);
+    }
+
+    /** How many folder fsyncs runs have made (tests). */
+    public long folderSyncs() {
+        return folderSyncs.get();
+    }
+
+    private void fsyncFolder(Path folder) {
+        folderSyncs.incrementAndGet();
+        try (FileChannel d = FileChannel.open(folder, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // some file systems cannot fsync a folder; the rename itself is still atomic
+        }
     }
 
     void onStart(@Observes StartupEvent e) {
@@ -680,9 +698,18 @@ public class SyncEngine {
             }
             long mtime = got.object().mtime() > 0 ? got.object().mtime() : r.mtime() > 0 ? r.mtime() : System.currentTimeMillis();
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
+            if (config.durableDownloads()) {
+                // bytes and mtime on disk before the name: a power loss then leaves the old file or the whole new one
+                try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.READ)) {
+                    c.force(true);
+                }
+            }
             moved = expectedLocal == null ? placeNew(tmp, target) : replace(tmp, target, expectedLocal);
             if (!moved) {
                 throw new Skip("local file changed during the run; settled next run");
+            }
+            if (config.durableDownloads()) {
+                st.folderToSync(parent);
             }
             long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
@@ -798,8 +825,12 @@ public class SyncEngine {
         }
     }
 
-    /** Journal changes and events taken from a run for one commit. */
-    record Pending(Map<String, JournalState> upserts, List<String> removals, List<RunLedger.Event> events, int count) {
+    /**
+     * Journal changes and events taken from a run for one commit, and the folders whose renames (downloads placed)
+     * must be made durable before it.
+     */
+    record Pending(Map<String, JournalState> upserts, List<String> removals, List<RunLedger.Event> events, int count,
+            Set<Path> folders) {
 
         /** These changes followed by {@code newer}, as one batch: for a path, the newer change wins. */
         Pending then(Pending newer) {
@@ -811,7 +842,9 @@ public class SyncEngine {
             r.addAll(newer.removals);
             List<RunLedger.Event> e = new ArrayList<>(events);
             e.addAll(newer.events);
-            return new Pending(u, r, e, count + newer.count);
+            Set<Path> f = new HashSet<>(folders);
+            f.addAll(newer.folders);
+            return new Pending(u, r, e, count + newer.count, f);
         }
     }
 
@@ -835,6 +868,7 @@ public class SyncEngine {
         private Map<String, JournalState> upserts = new HashMap<>();
         private List<String> removals = new ArrayList<>();
         private List<RunLedger.Event> events = new ArrayList<>();
+        private Set<Path> folders = new HashSet<>();
         private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
         private int pending;
         private long lastFlush = System.nanoTime();
@@ -872,6 +906,11 @@ public class SyncEngine {
             upserts.put(path, s);
             removals.remove(path);
             pending++;
+        }
+
+        /** A folder a download was just renamed into: fsynced before the journal batch that records it commits. */
+        synchronized void folderToSync(Path folder) {
+            folders.add(folder);
         }
 
         synchronized void journalRemove(String path) {
@@ -926,6 +965,9 @@ public class SyncEngine {
                     return;
                 }
                 try {
+                    // the journal must not get ahead of the disk: a file it records as synced that a power loss took back
+                    // would look deleted or changed here next run, and that would go to the remote
+                    batch.folders().forEach(SyncEngine.this::fsyncFolder);
                     ledger.commitBatch(itemId, runId, batch.upserts, batch.removals, batch.events, filesDone.get(), bytes.get());
                 } catch (RuntimeException e) {
                     putBack(batch);
@@ -945,10 +987,11 @@ public class SyncEngine {
                 events.add(new RunLedger.Event(e.getKey(), batchData(e.getValue())));
             }
             fileEvents.clear();
-            Pending batch = new Pending(upserts, removals, events, pending);
+            Pending batch = new Pending(upserts, removals, events, pending, folders);
             upserts = new HashMap<>();
             removals = new ArrayList<>();
             events = new ArrayList<>();
+            folders = new HashSet<>();
             pending = 0;
             lastFlush = System.nanoTime();
             return batch;
@@ -956,10 +999,11 @@ public class SyncEngine {
 
         /** Puts a batch that did not commit back, older than what was recorded since it was taken. */
         private synchronized void putBack(Pending batch) {
-            Pending all = batch.then(new Pending(upserts, removals, events, pending));
+            Pending all = batch.then(new Pending(upserts, removals, events, pending, folders));
             upserts = all.upserts();
             removals = all.removals();
             events = all.events();
+            folders = all.folders();
             pending = all.count();
         }
 

@@ -17,6 +17,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.syncvault.sync.client.StorageGatewayClient;
 import io.syncvault.sync.service.LocalScanner;
+import io.syncvault.sync.service.SyncEngine;
 import io.syncvault.sync.support.SyncFixture;
 import io.syncvault.sync.support.Tokens;
 import jakarta.inject.Inject;
@@ -43,6 +44,9 @@ class SyncFlowTest {
 
     @Inject
     StorageGatewayClient gateway;
+
+    @Inject
+    SyncEngine engine;
 
     static Map<String, Object> spec(Path dir, String prefix, String strategy) {
         return SyncFixture.spec(dir, prefix, "BIDIRECTIONAL", strategy);
@@ -91,9 +95,12 @@ class SyncFlowTest {
         assertThat(remoteTree(prefix)).hasSize(41);
 
         Path copy = SyncFixture.newFolder();
+        long folderSyncs = engine.folderSyncs();
         JsonPath down = runAndWait(createItem(SyncFixture.spec(copy, prefix, "DOWNLOAD", "REMOTE_WINS")));
         assertThat(down.getString("status")).isEqualTo("SUCCEEDED");
         assertThat(down.getLong("result.downloaded")).isEqualTo(41);
+        // durable downloads (the default): the two folders the files were renamed into were fsynced before the journal
+        assertThat(engine.folderSyncs() - folderSyncs).isGreaterThanOrEqualTo(2);
         assertThat(localTree(copy)).isEqualTo(localTree(dir));
         assertThat(Files.getLastModifiedTime(copy.resolve("small/7.txt")).toMillis()).isEqualTo(T0 + 7);
         assertThat(SyncFixture.hasTempFiles(copy)).isFalse();
