@@ -86,18 +86,23 @@ jit_settle() {
   echo "   the JIT compilers settled after $(secs $start "$(now)") s ($(secs $jit0 "$current") CPU-s of compiling)"
 }
 
+# write-type system calls (write, writev, sendto...) a live process has made so far
+write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
+
 # phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway and the broker since
-# cpu_start, as "service/gateway/broker", and PHASE_JIT to the part of the two services' CPU that
-# their JIT compilers used
+# cpu_start, as "service/gateway/broker", PHASE_JIT to the part of the two services' CPU that
+# their JIT compilers used, and PHASE_WRITES to the write calls of the service and the gateway
 cpu_start() {
   BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID)
   JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
+  WRITES0_SV=$(write_calls $SV_PID); WRITES0_GW=$(write_calls $GW_PID)
   profile start
 }
 phase_cpu() {
   profile stop
   PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
   PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))"
+  PHASE_WRITES="$(( $(write_calls $SV_PID) - WRITES0_SV ))/$(( $(write_calls $GW_PID) - WRITES0_GW ))"
 }
 
 # With BENCH_PROFILER set to an async-profiler library (libasyncProfiler.so), each measured phase of
