@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -45,6 +44,8 @@ import org.eclipse.microprofile.faulttolerance.Timeout;
 public class StorageGatewayClient {
 
     private static final int PAGE = 1000;
+    /** Largest piece a download is written in (the size of the HTTP client's response pieces). */
+    private static final int SAVE_BUFFER = 256 * 1024;
 
     private final HttpClient http;
     private final String base;
@@ -116,10 +117,18 @@ public class StorageGatewayClient {
     /** Writes {@code in} to {@code target}, hashing it on the way. */
     public static Received save(RemoteObject object, InputStream in, Path target) throws IOException {
         MessageDigest sha = sha256();
-        long n;
-        try (OutputStream out = new DigestOutputStream(Files.newOutputStream(target, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha)) {
-            n = in.transferTo(out);
+        // whole buffers per write call: copying as the response hands pieces over (transferTo, 8 KiB at a time) made
+        // several write calls per small file and thousands per large one; a small object needs no large buffer
+        long size = object.size();
+        byte[] buffer = new byte[size >= 0 ? (int) Math.max(1, Math.min(SAVE_BUFFER, size + 1)) : SAVE_BUFFER];
+        long n = 0;
+        try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            for (int read; (read = in.readNBytes(buffer, 0, buffer.length)) > 0;) {
+                sha.update(buffer, 0, read);
+                out.write(buffer, 0, read);
+                n += read;
+            }
         }
         return new Received(object, n, HexFormat.of().formatHex(sha.digest()));
     }
