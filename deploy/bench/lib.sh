@@ -56,6 +56,17 @@ phase_peak() { echo $(( $(hwm_kb "$SV_PID") + $(hwm_kb "$GW_PID") )); }
 # CPU seconds (user + system) a live process has used so far
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # the local Kafka broker's pid (deploy/local/infra), when it runs here
+# CPU seconds all PostgreSQL processes alive now have used (the database the services keep their rows in;
+# its connections stay open in the services' pools, so a phase's share is the difference)
+db_cpu_s() {
+  local t total=0 p stat
+  t=$(getconf CLK_TCK)
+  for p in $(pgrep -x postgres 2>/dev/null); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    total=$(( total + $(echo "${stat##*) }" | awk '{print $12 + $13}') ))
+  done
+  awk -v n=$total -v t=$t 'BEGIN {printf "%.1f", n / t}'
+}
 broker_pid() { local p; p=$(cat deploy/local/run/pids/kafka.pid 2>/dev/null) && [ -d "/proc/$p" ] && echo "$p" || echo 0; }
 # CPU seconds the JIT compiler threads of a live JVM have used so far
 jit_s() {
@@ -89,11 +100,11 @@ jit_settle() {
 # write-type system calls (write, writev, sendto...) a live process has made so far
 write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
-# phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway and the broker since
-# cpu_start, as "service/gateway/broker", PHASE_JIT to the part of the two services' CPU that
+# phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway, the broker and PostgreSQL
+# since cpu_start, as "service/gateway/broker/database", PHASE_JIT to the part of the two services' CPU that
 # their JIT compilers used, and PHASE_WRITES to the write calls of the service and the gateway
 cpu_start() {
-  BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID)
+  BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID); CPU0_DB=$(db_cpu_s)
   JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
   WRITES0_SV=$(write_calls $SV_PID); WRITES0_GW=$(write_calls $GW_PID)
   profile start
@@ -101,7 +112,7 @@ cpu_start() {
 phase_cpu() {
   profile stop
   PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
-  PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))"
+  PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))/$(secs $CPU0_DB $(db_cpu_s))"
   PHASE_WRITES="$(( $(write_calls $SV_PID) - WRITES0_SV ))/$(( $(write_calls $GW_PID) - WRITES0_GW ))"
 }
 
