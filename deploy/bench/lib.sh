@@ -55,7 +55,6 @@ phase_peak() { echo $(( $(hwm_kb "$SV_PID") + $(hwm_kb "$GW_PID") )); }
 
 # CPU seconds (user + system) a live process has used so far
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-# the local Kafka broker's pid (deploy/local/infra), when it runs here
 # CPU seconds all PostgreSQL processes alive now have used (the database the services keep their rows in;
 # its connections stay open in the services' pools, so a phase's share is the difference)
 db_cpu_s() {
@@ -67,6 +66,7 @@ db_cpu_s() {
   done
   awk -v n=$total -v t=$t 'BEGIN {printf "%.1f", n / t}'
 }
+# the local Kafka broker's pid (deploy/local/infra), when it runs here
 broker_pid() { local p; p=$(cat deploy/local/run/pids/kafka.pid 2>/dev/null) && [ -d "/proc/$p" ] && echo "$p" || echo 0; }
 # CPU seconds the JIT compiler threads of a live JVM have used so far
 jit_s() {
