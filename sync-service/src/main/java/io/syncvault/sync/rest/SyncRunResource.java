@@ -13,6 +13,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,11 +35,16 @@ public class SyncRunResource {
         return Response.accepted(Map.of("runIds", sync.runAll())).build();
     }
 
+    /**
+     * A run: progress while it runs, its result after. With {@code waitSeconds} (1 to 60) the answer waits until
+     * the run has finished or that time has passed, so a client learns the end of a run at once without polling.
+     */
     @GET
     @Path("runs/{runId}")
     @RolesAllowed(Roles.READ)
-    public SyncRun run(@PathParam("runId") UUID runId) {
-        return sync.getRun(runId);
+    public SyncRun run(@PathParam("runId") UUID runId,
+            @QueryParam("waitSeconds") @DefaultValue("0") @Min(0) @Max(60) int waitSeconds) {
+        return waitSeconds == 0 ? sync.getRun(runId) : sync.awaitRun(runId, Duration.ofSeconds(waitSeconds));
     }
 
     @GET

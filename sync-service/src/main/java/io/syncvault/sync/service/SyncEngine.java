@@ -25,6 +25,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,9 +40,12 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -73,6 +77,8 @@ public class SyncEngine {
     private final String node;
     private final Map<UUID, UUID> running = new ConcurrentHashMap<>();
     private final Set<UUID> runAgain = ConcurrentHashMap.newKeySet();
+    /** Runs executing here, completed when their final row is committed (for callers that wait on a run). */
+    private final Map<UUID, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
     private final AtomicInteger threads = new AtomicInteger();
     private final AtomicLong folderSyncs = new AtomicLong();
     private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
@@ -125,6 +131,28 @@ public class SyncEngine {
         return running.containsKey(itemId);
     }
 
+    /**
+     * Waits until a run this instance executes has finished (its final row committed), at most {@code timeout};
+     * false when it has not by then, or when it is not executing here.
+     */
+    public boolean awaitFinish(UUID runId, Duration timeout) {
+        CompletableFuture<Void> done = finishing.get(runId);
+        if (done == null) {
+            return false;
+        }
+        try {
+            done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Starts a run of the item in the background; empty when the item is already syncing (here or elsewhere). */
     public Optional<UUID> start(UUID itemId, String trigger) {
         // its own transaction: runs are also started from scheduler, debounce and run threads
@@ -146,10 +174,14 @@ public class SyncEngine {
             return Optional.empty();
         }
         running.put(itemId, run.id);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        finishing.put(run.id, done);
         runs.submit(() -> {
             try {
                 execute(snapshot, run.id);
             } finally {
+                finishing.remove(run.id);
+                done.complete(null);
                 running.remove(itemId);
                 if (runAgain.remove(itemId)) {
                     startQuietly(itemId, "PUSH");

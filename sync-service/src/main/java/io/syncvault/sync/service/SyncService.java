@@ -8,8 +8,10 @@ import io.syncvault.sync.client.GatewayException;
 import io.syncvault.sync.client.ObjectVersion;
 import io.syncvault.sync.client.RemoteObject;
 import io.syncvault.sync.client.StorageGatewayClient;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +25,9 @@ public class SyncService {
     /** An item's state for the status endpoint. */
     public record ItemStatus(UUID itemId, String name, String state, SyncRun currentRun, SyncRun lastRun) {
     }
+
+    /** How often a long poll re-reads a run that another instance executes. */
+    static final Duration WAIT_POLL = Duration.ofMillis(200);
 
     private final SyncEngine engine;
     private final SyncItemService items;
@@ -58,6 +63,48 @@ public class SyncService {
             throw ProblemException.notFound("no run " + runId);
         }
         return run;
+    }
+
+    /**
+     * The run once it is no longer RUNNING, or as it is when {@code wait} has passed (a long poll). A run this
+     * instance executes is answered the moment it finishes; one another instance executes is read again every
+     * {@link #WAIT_POLL}.
+     */
+    public SyncRun awaitRun(UUID runId, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        SyncRun run = readRun(runId);
+        while (SyncRun.RUNNING.equals(run.status)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            Duration step = Duration.ofNanos(Math.min(left, WAIT_POLL.toNanos()));
+            if (!engine.awaitFinish(runId, step) && !pause(step)) {
+                break;
+            }
+            run = readRun(runId);
+        }
+        return run;
+    }
+
+    /** The run as committed now (each read its own transaction, so a long poll sees the row change). */
+    private static SyncRun readRun(UUID runId) {
+        SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
+        if (run == null) {
+            throw ProblemException.notFound("no run " + runId);
+        }
+        return run;
+    }
+
+    /** Waits a while for a run executed elsewhere; false when interrupted. */
+    private static boolean pause(Duration step) {
+        try {
+            Thread.sleep(step.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -53,6 +53,34 @@ class SyncFlowTest {
     }
 
     @Test
+    void aRunIsAwaitedInOneRequestAndAWaitOutOfRangeIsRefused() {
+        Path dir = SyncFixture.newFolder();
+        for (int i = 0; i < 300; i++) {
+            SyncFixture.write(dir, "w/" + i + ".txt", "file " + i, T0 + i);
+        }
+        String itemId = createItem(SyncFixture.spec(dir, SyncFixture.newPrefix(), "UPLOAD", "LOCAL_WINS"));
+        String runId = given().auth().oauth2(Tokens.writer()).when().post("/v1/sync/items/" + itemId + "/run")
+                .then().statusCode(202).extract().path("runId");
+
+        // one request answers once the run is over: no RUNNING answer to poll again
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60)
+                .when().get("/v1/sync/runs/" + runId)
+                .then().statusCode(200).body("status", equalTo("SUCCEEDED")).body("result.uploaded", equalTo(300));
+        // a finished run is answered at once, whatever the wait
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60)
+                .when().get("/v1/sync/runs/" + runId).then().statusCode(200).body("status", equalTo("SUCCEEDED"));
+
+        for (String wait : List.of("61", "-1")) {
+            given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", wait)
+                    .when().get("/v1/sync/runs/" + runId)
+                    .then().statusCode(400).contentType("application/problem+json");
+        }
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 5)
+                .when().get("/v1/sync/runs/" + java.util.UUID.randomUUID())
+                .then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
     void oddUnicodeNamesSyncAndNamesTheStoreCannotTakeAreSkipped() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
