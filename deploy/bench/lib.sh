@@ -1,8 +1,8 @@
 # Shared helpers of the benchmark scripts (sourced, not run). bench_workdir NAME first.
 #
 # The benchmarks share two cores with the processes they measure, so the helpers keep their own
-# CPU use low: waiting on a run is one curl every 0.25 s matched with a bash regex (no python per
-# poll), and peak RSS is read from the kernel's high-water mark (VmHWM for the services, GNU time's
+# CPU use low: waiting on a run is one curl every 0.25 s (or a long poll where the API has one) matched
+# with a bash regex (no python per poll), and peak RSS is read from the kernel's high-water mark (VmHWM for the services, GNU time's
 # maximum resident set for the compared tools) instead of being sampled.
 
 # a fresh work folder in WORK, removed at exit with the processes in PIDS (kept with KEEP=1).
