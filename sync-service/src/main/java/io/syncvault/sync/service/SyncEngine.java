@@ -131,6 +131,11 @@ public class SyncEngine {
         return running.containsKey(itemId);
     }
 
+    /** Whether this instance executes the run (it has not finished yet). */
+    public boolean executesHere(UUID runId) {
+        return finishing.containsKey(runId);
+    }
+
     /**
      * Waits until a run this instance executes has finished (its final row committed), at most {@code timeout};
      * false when it has not by then, or when it is not executing here.

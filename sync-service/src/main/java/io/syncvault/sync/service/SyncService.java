@@ -78,8 +78,9 @@ public class SyncService {
             if (left <= 0) {
                 break;
             }
-            Duration step = Duration.ofNanos(Math.min(left, WAIT_POLL.toNanos()));
-            if (!engine.awaitFinish(runId, step) && !pause(step)) {
+            if (engine.executesHere(runId)) {
+                engine.awaitFinish(runId, Duration.ofNanos(left));
+            } else if (!pause(Duration.ofNanos(Math.min(left, WAIT_POLL.toNanos())))) {
                 break;
             }
             run = readRun(runId);

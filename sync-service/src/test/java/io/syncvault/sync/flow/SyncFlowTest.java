@@ -15,9 +15,12 @@ import static org.hamcrest.Matchers.notNullValue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.client.StorageGatewayClient;
 import io.syncvault.sync.service.LocalScanner;
+import io.syncvault.sync.service.RunLedger;
 import io.syncvault.sync.service.SyncEngine;
+import io.syncvault.sync.service.SyncService;
 import io.syncvault.sync.support.SyncFixture;
 import io.syncvault.sync.support.Tokens;
 import jakarta.inject.Inject;
@@ -29,6 +32,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -47,6 +53,12 @@ class SyncFlowTest {
 
     @Inject
     SyncEngine engine;
+
+    @Inject
+    SyncService sync;
+
+    @Inject
+    RunLedger ledger;
 
     static Map<String, Object> spec(Path dir, String prefix, String strategy) {
         return SyncFixture.spec(dir, prefix, "BIDIRECTIONAL", strategy);
@@ -76,8 +88,30 @@ class SyncFlowTest {
                     .then().statusCode(400).contentType("application/problem+json");
         }
         given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 5)
-                .when().get("/v1/sync/runs/" + java.util.UUID.randomUUID())
+                .when().get("/v1/sync/runs/" + UUID.randomUUID())
                 .then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void aRunAnotherInstanceExecutesIsAwaitedByReadingItAgain() {
+        Path dir = SyncFixture.newFolder();
+        UUID itemId = UUID.fromString(
+                createItem(SyncFixture.spec(dir, SyncFixture.newPrefix(), "UPLOAD", "LOCAL_WINS")));
+        // a RUNNING row as another instance leaves it: nothing executes it here
+        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5));
+        assertThat(engine.executesHere(elsewhere.id)).isFalse();
+
+        SyncRun still = sync.awaitRun(elsewhere.id, Duration.ofMillis(500));
+        assertThat(still.status).as("the wait ran out").isEqualTo(SyncRun.RUNNING);
+
+        CompletableFuture.runAsync(
+                () -> ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of()),
+                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        long start = System.nanoTime();
+        SyncRun done = sync.awaitRun(elsewhere.id, Duration.ofSeconds(30));
+        assertThat(done.status).isEqualTo(SyncRun.SUCCEEDED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered when the row changed, not at the end of the wait")
+                .isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
