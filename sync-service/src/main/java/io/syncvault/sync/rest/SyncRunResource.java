@@ -44,7 +44,7 @@ public class SyncRunResource {
     @RolesAllowed(Roles.READ)
     public SyncRun run(@PathParam("runId") UUID runId,
             @QueryParam("waitSeconds") @DefaultValue("0") @Min(0) @Max(60) int waitSeconds) {
-        return waitSeconds == 0 ? sync.getRun(runId) : sync.awaitRun(runId, Duration.ofSeconds(waitSeconds));
+        return sync.awaitRun(runId, Duration.ofSeconds(waitSeconds));
     }
 
     @GET

@@ -136,25 +136,18 @@ public class SyncEngine {
         return finishing.containsKey(runId);
     }
 
-    /**
-     * Waits until a run this instance executes has finished (its final row committed), at most {@code timeout};
-     * false when it has not by then, or when it is not executing here.
-     */
-    public boolean awaitFinish(UUID runId, Duration timeout) {
+    /** Waits until a run this instance executes has finished (its final row committed), at most {@code timeout}. */
+    public void awaitFinish(UUID runId, Duration timeout) {
         CompletableFuture<Void> done = finishing.get(runId);
         if (done == null) {
-            return false;
+            return;
         }
         try {
             done.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            // still running (it is never completed exceptionally): the caller reads the run as it is
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.syncvault.sync.service;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.syncvault.sync.ProblemException;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.SyncItem;
@@ -8,7 +9,6 @@ import io.syncvault.sync.client.GatewayException;
 import io.syncvault.sync.client.ObjectVersion;
 import io.syncvault.sync.client.RemoteObject;
 import io.syncvault.sync.client.StorageGatewayClient;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
@@ -56,9 +56,9 @@ public class SyncService {
         return started;
     }
 
-    @Transactional(Transactional.TxType.SUPPORTS)
+    /** The run as committed now (its own transaction, so a long poll sees the row change). */
     public SyncRun getRun(UUID runId) {
-        SyncRun run = SyncRun.findById(runId);
+        SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
         if (run == null) {
             throw ProblemException.notFound("no run " + runId);
         }
@@ -72,7 +72,7 @@ public class SyncService {
      */
     public SyncRun awaitRun(UUID runId, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        SyncRun run = readRun(runId);
+        SyncRun run = getRun(runId);
         while (SyncRun.RUNNING.equals(run.status)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
@@ -83,16 +83,7 @@ public class SyncService {
             } else if (!pause(Duration.ofNanos(Math.min(left, WAIT_POLL.toNanos())))) {
                 break;
             }
-            run = readRun(runId);
-        }
-        return run;
-    }
-
-    /** The run as committed now (each read its own transaction, so a long poll sees the row change). */
-    private static SyncRun readRun(UUID runId) {
-        SyncRun run = QuarkusTransaction.requiringNew().call(() -> SyncRun.<SyncRun>findById(runId));
-        if (run == null) {
-            throw ProblemException.notFound("no run " + runId);
+            run = getRun(runId);
         }
         return run;
     }
