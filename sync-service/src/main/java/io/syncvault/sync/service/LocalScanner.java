@@ -102,8 +102,8 @@ public final class LocalScanner {
             public FileVisitResult visitFileFailed(Path file, IOException e) {
                 String rel = relative(root, file);
                 // a folder (or file) we cannot read: everything under it is unknown, not deleted
-                protectedPaths.put(rel, "unreadable: " + e.getClass().getSimpleName());
-                protectedPaths.put(rel + "/", "unreadable folder: " + e.getClass().getSimpleName());
+                protectedPaths.put(rel, "unreadable: " + FileErrors.what(e));
+                protectedPaths.put(rel + "/", "unreadable folder: " + FileErrors.what(e));
                 return FileVisitResult.CONTINUE;
             }
 
@@ -134,7 +134,7 @@ public final class LocalScanner {
             }
             return size;
         } catch (IOException e) {
-            protectedPaths.put(rel, "unreadable: " + e.getClass().getSimpleName());
+            protectedPaths.put(rel, "unreadable: " + FileErrors.what(e));
             return 0;
         }
     }

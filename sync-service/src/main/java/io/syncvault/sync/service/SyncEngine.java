@@ -564,7 +564,7 @@ public class SyncEngine {
         } else if (e instanceof GatewayException.PreconditionFailed) {
             st.skip(rel, "the remote object changed during the run; settled next run");
         } else {
-            st.error(rel, e.getMessage() == null ? e.toString() : e.getMessage());
+            st.error(rel, FileErrors.describe(e));
         }
         st.done(0);
         return false;

@@ -28,6 +28,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -166,6 +167,79 @@ class SyncFlowTest {
         assertThat(localTree(copy)).isEqualTo(localTree(dir));
         assertThat(Files.getLastModifiedTime(copy.resolve("small/7.txt")).toMillis()).isEqualTo(T0 + 7);
         assertThat(SyncFixture.hasTempFiles(copy)).isFalse();
+    }
+
+    @Test
+    void filesAndFoldersThatCannotBeReadAreLeftAloneOnBothSidesAndSyncedOnceTheyCanBe() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "open.txt", "open", T0);
+        SyncFixture.write(dir, "secret.txt", "secret v1", T0);
+        SyncFixture.write(dir, "locked/inside.txt", "inside", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
+        assertThat(runAndWait(item).getString("status")).isEqualTo("SUCCEEDED");
+
+        // secret.txt changes, then can no longer be read; locked/ can no longer be listed; a new file appears
+        // under it on the remote side
+        SyncFixture.write(dir, "secret.txt", "secret v2", T0 + 1000);
+        Path secret = dir.resolve("secret.txt");
+        Path locked = dir.resolve("locked");
+        SyncFixture.putRemote(prefix + "/locked/remote.txt", "from elsewhere", T0);
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("---------"));
+        Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
+        try {
+            assertThat(Files.isReadable(secret)).as("the tests' JVM must not bypass file permissions (src/test/jvm/bin/java)")
+                    .isFalse();
+            JsonPath run = runAndWait(item);
+            assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+            assertThat(run.getString("result.skippedPaths.find { it.path == 'secret.txt' }.reason"))
+                    .isEqualTo("unreadable: permission denied");
+            assertThat(run.getList("result.skippedPaths.path", String.class)).contains("locked");
+            // nothing was mistaken for deleted, and nothing was written into the folder that cannot be listed
+            assertThat(remoteTree(prefix)).isEqualTo(Map.of("open.txt", "open", "secret.txt", "secret v1",
+                    "locked/inside.txt", "inside", "locked/remote.txt", "from elsewhere"));
+            assertThat(run.getLong("result.uploaded") + run.getLong("result.downloaded")
+                    + run.getLong("result.deletedLocal") + run.getLong("result.deletedRemote")).isZero();
+        } finally {
+            Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+
+        JsonPath again = runAndWait(item);
+        assertThat(again.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(again.getLong("result.uploaded")).isEqualTo(1);
+        assertThat(again.getLong("result.downloaded")).isEqualTo(1);
+        assertThat(remoteTree(prefix)).containsEntry("secret.txt", "secret v2");
+        assertThat(localTree(dir)).isEqualTo(remoteTree(prefix));
+    }
+
+    @Test
+    void aDownloadIntoAFolderThatCannotBeWrittenFailsForItsFilesAloneAndLandsOnceItCan() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.putRemote(prefix + "/free/a.txt", "a", T0);
+        SyncFixture.putRemote(prefix + "/shut/b.txt", "b", T0);
+        Path dir = SyncFixture.newFolder();
+        Path shut = Files.createDirectories(dir.resolve("shut"));
+        String item = createItem(SyncFixture.spec(dir, prefix, "DOWNLOAD", "REMOTE_WINS"));
+        Files.setPosixFilePermissions(shut, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            assertThat(Files.isWritable(shut)).as("the tests' JVM must not bypass file permissions (src/test/jvm/bin/java)")
+                    .isFalse();
+            JsonPath run = runAndWait(item);
+            assertThat(run.getString("status")).isEqualTo("FAILED");
+            assertThat(run.getLong("result.downloaded")).isEqualTo(1);
+            assertThat(run.getList("result.errors.path", String.class)).containsExactly("shut/b.txt");
+            assertThat(run.getString("result.errors[0].reason")).startsWith("permission denied: " + shut);
+            assertThat(localTree(dir)).isEqualTo(Map.of("free/a.txt", "a"));
+        } finally {
+            Files.setPosixFilePermissions(shut, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        assertThat(SyncFixture.hasTempFiles(dir)).isFalse();
+
+        JsonPath again = runAndWait(item);
+        assertThat(again.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(again.getLong("result.downloaded")).as("only what failed is fetched again").isEqualTo(1);
+        assertThat(localTree(dir)).isEqualTo(Map.of("free/a.txt", "a", "shut/b.txt", "b"));
     }
 
     @Test
