@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.syncvault.backup.Backup;
-import io.syncvault.backup.ProblemException;
 import io.syncvault.backup.security.Roles;
 import io.syncvault.backup.service.BackupService;
 import io.syncvault.backup.service.CatalogService;
@@ -27,6 +26,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -96,16 +96,16 @@ public class BackupResource {
         return new BackupPage(items, page, size, query.count());
     }
 
+    /**
+     * A backup: progress while it runs, its manifest once completed. With {@code waitSeconds} (1 to 60) the answer
+     * waits until the backup is no longer running or that time has passed, so a client learns its end without polling.
+     */
     @GET
     @Path("{id}")
     @RolesAllowed(Roles.READ)
-    @Transactional
-    public BackupView get(@PathParam("id") String id) {
-        Backup b = Backup.findById(id);
-        if (b == null) {
-            throw ProblemException.notFound("no backup " + id);
-        }
-        return view(b, true);
+    public BackupView get(@PathParam("id") String id,
+            @QueryParam("waitSeconds") @DefaultValue("0") @Min(0) @Max(60) int waitSeconds) {
+        return view(backups.await(id, Duration.ofSeconds(waitSeconds)), true);
     }
 
     @DELETE

@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -32,8 +33,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -48,6 +54,8 @@ import org.jboss.logging.Logger;
 public class BackupService {
 
     private static final Logger LOG = Logger.getLogger(BackupService.class);
+    /** How often a wait re-reads a backup that another instance runs. */
+    static final Duration WAIT_POLL = Duration.ofMillis(200);
     private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -58,6 +66,8 @@ public class BackupService {
     private final ObjectMapper json;
     private final ItemResolver resolver;
     private final ExecutorService runs;
+    /** The backups this instance runs, each completed once its run is over (its final row committed). */
+    private final Map<String, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
 
     public BackupService(StorageGatewayClient gateway, BackupStore store, BackupEvents events, BackupConfig config,
             ObjectMapper json) {
@@ -115,8 +125,56 @@ public class BackupService {
             return new Plan(d.id, d.name, d.store, List.copyOf(d.items), List.copyOf(d.include),
                     List.copyOf(d.exclude), d.compression, d.partSize);
         });
-        runs.submit(() -> run(id, plan));
+        CompletableFuture<Void> over = new CompletableFuture<>();
+        finishing.put(id, over);
+        runs.submit(() -> {
+            try {
+                run(id, plan);
+            } finally {
+                finishing.remove(id);
+                over.complete(null);
+            }
+        });
         return id;
+    }
+
+    /**
+     * The backup, once it is no longer RUNNING or when {@code wait} has passed, whichever comes first (a wait
+     * of zero reads it at once). A backup this instance runs is answered the moment it ends; one another
+     * instance runs is read again every {@link #WAIT_POLL}. Each read is a transaction of its own.
+     */
+    public Backup await(String id, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        Backup b = read(id);
+        while (b.status == Backup.Status.RUNNING) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            CompletableFuture<Void> over = finishing.get(id);
+            try {
+                if (over != null) {
+                    over.get(left, TimeUnit.NANOSECONDS);
+                } else {
+                    Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), WAIT_POLL.toMillis())));
+                }
+            } catch (TimeoutException | ExecutionException e) {
+                // the wait is over (a run's failure is in its row)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            b = read(id);
+        }
+        return b;
+    }
+
+    private static Backup read(String id) {
+        Backup b = QuarkusTransaction.requiringNew().call(() -> Backup.<Backup>findById(id));
+        if (b == null) {
+            throw ProblemException.notFound("no backup " + id);
+        }
+        return b;
     }
 
     static String newId(Instant now) {

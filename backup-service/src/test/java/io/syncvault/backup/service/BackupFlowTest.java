@@ -17,6 +17,7 @@ import io.syncvault.backup.Backup;
 import io.syncvault.backup.support.Api;
 import io.syncvault.backup.support.Tokens;
 import io.syncvault.backup.support.Trees;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -45,6 +46,9 @@ class BackupFlowTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @Inject
+    BackupService backups;
 
     @Test
     void roundTripsGeneratedTreesByteForByteWithTheirMtimesAndPublishesEvents() throws Exception {
@@ -284,6 +288,60 @@ class BackupFlowTest {
         assertThat(rebuilt.getString("status")).isEqualTo("COMPLETED");
         assertThat(rebuilt.getString("manifest.id")).isEqualTo(id);
         given().auth().oauth2(Tokens.writer()).when().post("/v1/backups/catalog/rebuild").then().statusCode(403);
+    }
+
+    @Test
+    void aBackupIsAwaitedInOneRequestAndAWaitOutOfRangeIsRefused() throws Exception {
+        String name = "awaited-" + UUID.randomUUID();
+        Trees.generate(Api.root().resolve(name), 21, 300, 4L * PART);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
+        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
+                .then().statusCode(202).extract().path("id");
+
+        // one request answers once the backup is over: no RUNNING answer to poll again
+        var backup = given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60).when().get("/v1/backups/" + id)
+                .then().statusCode(200).body("status", equalTo("COMPLETED")).extract().jsonPath();
+        assertThat(backup.getLong("manifest.totals.files")).isGreaterThan(300);
+        assertThat(backup.getLong("progress.filesDone")).isEqualTo(backup.getLong("manifest.totals.files"));
+
+        for (String wait : List.of("61", "-1")) {
+            given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", wait).when().get("/v1/backups/" + id)
+                    .then().statusCode(400).contentType("application/problem+json");
+        }
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 5).when().get("/v1/backups/no-such-backup")
+                .then().statusCode(404).contentType("application/problem+json");
+    }
+
+    @Test
+    void aBackupAnotherInstanceRunsIsAwaitedByReadingItAgain() {
+        String definitionId = Api.createDefinition(Api.definition(List.of("elsewhere"), Map.of()));
+        // a RUNNING row as another instance leaves it: nothing runs it here
+        String id = BackupService.newId(java.time.Instant.now());
+        QuarkusTransaction.requiringNew().run(() -> {
+            Backup b = new Backup();
+            b.id = id;
+            b.definitionId = UUID.fromString(definitionId);
+            b.definitionName = "elsewhere";
+            b.store = "default";
+            b.status = Backup.Status.RUNNING;
+            b.createdAt = java.time.Instant.now();
+            b.heartbeatAt = b.createdAt;
+            b.persist();
+        });
+        assertThat(backups.await(id, Duration.ofMillis(500)).status).as("the wait ran out").isEqualTo(Backup.Status.RUNNING);
+
+        java.util.concurrent.CompletableFuture.runAsync(() -> QuarkusTransaction.requiringNew().run(() -> {
+            Backup b = Backup.findById(id);
+            b.status = Backup.Status.FAILED;
+            b.error = "ended elsewhere";
+        }), java.util.concurrent.CompletableFuture.delayedExecutor(300, java.util.concurrent.TimeUnit.MILLISECONDS));
+        long start = System.nanoTime();
+        Backup ended = backups.await(id, Duration.ofSeconds(30));
+        assertThat(ended.status).isEqualTo(Backup.Status.FAILED);
+        assertThat(ended.error).isEqualTo("ended elsewhere");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered when the row changed, not at the end of the wait")
+                .isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
