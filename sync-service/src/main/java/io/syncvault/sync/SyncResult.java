@@ -4,9 +4,10 @@ import java.util.List;
 
 /**
  * What a finished run did: counts per kind of step, bytes moved, duration, the paths it left
- * alone and the errors of paths that failed (retried next run).
+ * alone and the errors of paths that failed (retried next run). {@code movedLocal} counts files
+ * the remote side renamed that were renamed locally too (neither downloaded nor deleted).
  */
-public record SyncResult(long uploaded, long downloaded, long deletedLocal, long deletedRemote, long conflicts,
+public record SyncResult(long uploaded, long downloaded, long deletedLocal, long deletedRemote, long movedLocal, long conflicts,
         long skipped, long journalOnly, long bytesTransferred, long durationMillis, List<PathNote> skippedPaths,
         List<PathNote> errors, DeleteGuardReport deleteGuard) {
 

@@ -3,9 +3,14 @@ package io.syncvault.sync.service;
 import io.syncvault.sync.ConflictStrategy;
 import io.syncvault.sync.SyncDirection;
 import io.syncvault.sync.service.SyncAction.Kind;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -18,6 +23,8 @@ import java.util.TreeSet;
  * <li>A modification beats a delete: the modified file is copied back rather than deleted.</li>
  * <li>An edit on both sides is a conflict, settled by the strategy (or a resolution chosen
  * through the API); a one-way direction never writes its source side.</li>
+ * <li>A file the remote side renamed (gone at one path, new with the same content at another) is
+ * moved locally rather than deleted and downloaded again.</li>
  * <li>When the deletes on a side would exceed the max-delete percentage of its files, the plan
  * is empty and says why: nothing is deleted, nothing else is done.</li>
  * </ul>
@@ -53,11 +60,56 @@ public final class DeltaCalculator {
             }
             decide(path, l, r, j, options, local, remote, actions, skipped);
         }
-        SyncPlan.DeleteGuard guard = guard(actions, localFiles, remoteFiles, options.maxDeletePercent());
+        List<SyncAction> steps = withLocalMoves(actions);
+        SyncPlan.DeleteGuard guard = guard(steps, localFiles, remoteFiles, options.maxDeletePercent());
         if (guard != null) {
             return new SyncPlan(List.of(), List.copyOf(skipped), guard);
         }
-        return new SyncPlan(List.copyOf(actions), List.copyOf(skipped), null);
+        return new SyncPlan(List.copyOf(steps), List.copyOf(skipped), null);
+    }
+
+    /**
+     * Renames made on the remote side, done locally as renames: a download of a path new on both the remote
+     * side and the journal, paired with a local delete (the remote object is gone, the local file unchanged
+     * since the last sync) of a file with the same content, becomes one {@link Kind#MOVE_LOCAL}. Each delete
+     * pairs with at most one download, in path order; neither step of a conflict takes part.
+     */
+    static List<SyncAction> withLocalMoves(List<SyncAction> actions) {
+        Map<String, ArrayDeque<SyncAction>> deletes = new HashMap<>();
+        for (SyncAction a : actions) {
+            if (a.kind() == Kind.DELETE_LOCAL && !a.conflict() && a.local() != null && a.local().sha256() != null) {
+                deletes.computeIfAbsent(contentKey(a.local()), k -> new ArrayDeque<>()).add(a);
+            }
+        }
+        if (deletes.isEmpty()) {
+            return actions;
+        }
+        Map<String, SyncAction> moves = new HashMap<>();
+        Set<String> movedAway = new HashSet<>();
+        for (SyncAction a : actions) {
+            if (a.kind() == Kind.DOWNLOAD && !a.conflict() && a.local() == null && a.journal() == null
+                    && a.remote().sha256() != null) {
+                ArrayDeque<SyncAction> same = deletes.get(contentKey(a.remote()));
+                SyncAction from = same == null ? null : same.poll();
+                if (from != null) {
+                    moves.put(a.path(), new SyncAction(Kind.MOVE_LOCAL, a.path(), from.local(), a.remote(), null, false,
+                            from.path()));
+                    movedAway.add(from.path());
+                }
+            }
+        }
+        List<SyncAction> out = new ArrayList<>(actions.size() - movedAway.size());
+        for (SyncAction a : actions) {
+            if (a.kind() == Kind.DELETE_LOCAL && movedAway.contains(a.path())) {
+                continue;
+            }
+            out.add(a.kind() == Kind.DOWNLOAD ? moves.getOrDefault(a.path(), a) : a);
+        }
+        return out;
+    }
+
+    private static String contentKey(FileState s) {
+        return s.size() + ":" + s.sha256().toLowerCase(Locale.ROOT);
     }
 
     private static boolean tooLarge(FileState s, SyncOptions o) {

@@ -8,11 +8,12 @@ package io.syncvault.sync.service;
  * local delete first checks the file still looks like {@code local}), so a change that happens
  * after planning is detected, never clobbered.
  *
- * @param conflict     the path was edited on both sides (or this step settles such an edit)
- * @param conflictCopy for {@link Kind#KEEP_BOTH}: the name the local file is renamed to
+ * @param conflict  the path was edited on both sides (or this step settles such an edit)
+ * @param otherPath for {@link Kind#KEEP_BOTH}: the name the local file is renamed to; for
+ *                  {@link Kind#MOVE_LOCAL}: the local file that is moved to {@code path}
  */
 public record SyncAction(Kind kind, String path, FileState local, FileState remote, JournalState journal,
-        boolean conflict, String conflictCopy) {
+        boolean conflict, String otherPath) {
 
     /** What the step does. */
     public enum Kind {
@@ -22,9 +23,15 @@ public record SyncAction(Kind kind, String path, FileState local, FileState remo
         DOWNLOAD,
         /** Remove the local file. */
         DELETE_LOCAL,
+        /**
+         * The remote side renamed a file: the local file at {@code otherPath} (its state {@code local}, unchanged since
+         * the last sync) has the content of the new remote object at {@code path}, so it is moved there instead of
+         * being deleted at {@code otherPath} and downloaded again at {@code path}. Not a delete for the guard.
+         */
+        MOVE_LOCAL,
         /** Remove the remote object (the gateway keeps it as a version). */
         DELETE_REMOTE,
-        /** Rename the local file to {@code conflictCopy}, upload the copy (if the direction writes the store), download the remote. */
+        /** Rename the local file to {@code otherPath}, upload the copy (if the direction writes the store), download the remote. */
         KEEP_BOTH,
         /** Store the conflict for a decision through the API; change nothing. */
         RECORD_CONFLICT,

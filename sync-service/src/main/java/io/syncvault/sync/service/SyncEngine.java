@@ -18,6 +18,7 @@ import jakarta.enterprise.event.Observes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -489,16 +490,14 @@ public class SyncEngine {
                 download(item, root, rel, a.local(), a.remote(), st, tmp -> gateway.get(item.store(), item.keyOf(rel), null, tmp));
                 st.downloaded.incrementAndGet();
             }
-            case DELETE_LOCAL -> {
-                Path file = inside(root, rel);
-                if (!looksLike(file, a.local())) {
-                    throw new Skip("local file changed during the run; settled next run");
+            case DELETE_LOCAL -> deleteLocal(root, rel, a.local(), st);
+            case MOVE_LOCAL -> {
+                if (!moveLocal(root, a, st)) {
+                    // the two names are on different file systems (a mount inside the folder): fetch, then delete
+                    download(item, root, rel, null, a.remote(), st, tmp -> gateway.get(item.store(), item.keyOf(rel), null, tmp));
+                    st.downloaded.incrementAndGet();
+                    deleteLocal(root, a.otherPath(), a.local(), st);
                 }
-                Files.delete(file);
-                removeEmptyParents(root, file.getParent());
-                st.journalRemove(rel);
-                st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
-                st.deletedLocal.incrementAndGet();
             }
             case DELETE_REMOTE -> {
                 try {
@@ -516,10 +515,10 @@ public class SyncEngine {
                 if (!looksLike(file, a.local())) {
                     throw new Skip("local file changed during the run; settled next run");
                 }
-                Path copy = inside(root, a.conflictCopy());
+                Path copy = inside(root, a.otherPath());
                 Files.move(file, copy, StandardCopyOption.ATOMIC_MOVE);
                 if (item.direction().writesRemote()) {
-                    upload(item, root, a.conflictCopy(), a.local(), null, st);
+                    upload(item, root, a.otherPath(), a.local(), null, st);
                 }
                 download(item, root, rel, null, a.remote(), st, tmp -> gateway.get(item.store(), item.keyOf(rel), null, tmp));
                 st.uploaded.addAndGet(item.direction().writesRemote() ? 1 : 0);
@@ -546,8 +545,8 @@ public class SyncEngine {
             data.put("path", a.path());
             data.put("strategy", item.strategy().name());
             data.put("outcome", a.kind().name());
-            if (a.conflictCopy() != null) {
-                data.put("conflictCopy", a.conflictCopy());
+            if (a.otherPath() != null) {
+                data.put("conflictCopy", a.otherPath());
             }
             data.put("local", RunLedger.state(a.local()));
             data.put("remote", RunLedger.state(a.remote()));
@@ -711,13 +710,7 @@ public class SyncEngine {
     private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st,
             Fetch fetch) throws IOException {
         Path target = inside(root, rel);
-        Path parent = target.getParent();
-        if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(parent);
-        }
-        if (!parent.toRealPath().startsWith(root)) {
-            throw new Skip("the folder of this path leads outside the item's folder (symlink); not written");
-        }
+        Path parent = folderFor(root, target);
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
         boolean moved = false;
         try {
@@ -751,6 +744,74 @@ public class SyncEngine {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** The folder a file lands in, made where missing; a folder that leads outside the root (symlink) is refused. */
+    private static Path folderFor(Path root, Path target) throws IOException {
+        Path parent = target.getParent();
+        if (!Files.isDirectory(parent, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(parent);
+        }
+        if (!parent.toRealPath().startsWith(root)) {
+            throw new Skip("the folder of this path leads outside the item's folder (symlink); not written");
+        }
+        return parent;
+    }
+
+    /**
+     * Does locally what the remote side did: the unchanged local file at {@code otherPath} goes to {@code path}
+     * (where the plan saw nothing, as a download would put it; a file that appeared there since stays), with
+     * the remote object's mtime. The journal then holds the new path with the remote object's version tag, and
+     * drops the old one, as a download and a local delete would leave it. False, with nothing changed, when
+     * the two names are on different file systems.
+     */
+    private boolean moveLocal(Path root, SyncAction a, RunState st) throws IOException {
+        Path from = inside(root, a.otherPath());
+        Path target = inside(root, a.path());
+        Path parent = folderFor(root, target);
+        if (!looksLike(from, a.local())) {
+            throw new Skip("the local file to move (" + a.otherPath() + ") changed during the run; settled next run");
+        }
+        try {
+            if (!placeNew(from, target)) {
+                throw new Skip("local file changed during the run; settled next run");
+            }
+        } catch (AtomicMoveNotSupportedException otherFileSystem) {
+            return false;
+        }
+        // after the move: a file left at the old name keeps its state (and would not look edited next run)
+        if (a.remote().mtime() > 0 && a.remote().mtime() != a.local().mtime()) {
+            Files.setLastModifiedTime(target, FileTime.fromMillis(a.remote().mtime()));
+        }
+        if (config.durableDownloads()) {
+            st.folderToSync(parent);
+            st.folderToSync(from.getParent());
+        }
+        removeEmptyParents(root, from.getParent());
+        long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
+        st.journalPut(a.path(), new JournalState(a.local().size(), actualMtime, a.local().sha256(), a.remote().versionTag()));
+        st.journalRemove(a.otherPath());
+        Map<String, Object> gone = fileData(a.otherPath(), "LOCAL", null, 0);
+        gone.put("movedTo", a.path());
+        st.fileEvent(SyncEvents.ITEM_DELETED, gone);
+        Map<String, Object> arrived = fileData(a.path(), null, a.remote().versionTag(), a.local().size());
+        arrived.put("movedFrom", a.otherPath());
+        st.fileEvent(SyncEvents.ITEM_DOWNLOADED, arrived);
+        st.movedLocal.incrementAndGet();
+        return true;
+    }
+
+    /** Removes a local file that is still as the plan saw it, and the folders that leaves empty. */
+    private static void deleteLocal(Path root, String rel, FileState expected, RunState st) throws IOException {
+        Path file = inside(root, rel);
+        if (!looksLike(file, expected)) {
+            throw new Skip("local file changed during the run; settled next run");
+        }
+        Files.delete(file);
+        removeEmptyParents(root, file.getParent());
+        st.journalRemove(rel);
+        st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
+        st.deletedLocal.incrementAndGet();
     }
 
     /**
@@ -886,6 +947,7 @@ public class SyncEngine {
         final java.util.concurrent.atomic.AtomicLong downloaded = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong deletedLocal = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong deletedRemote = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong movedLocal = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong journalOnly = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
@@ -1038,7 +1100,8 @@ public class SyncEngine {
         }
 
         synchronized SyncResult result(long t0, SyncResult.DeleteGuardReport guard) {
-            return new SyncResult(uploaded.get(), downloaded.get(), deletedLocal.get(), deletedRemote.get(), conflicts.get(),
+            return new SyncResult(uploaded.get(), downloaded.get(), deletedLocal.get(), deletedRemote.get(), movedLocal.get(),
+                    conflicts.get(),
                     skippedCount, journalOnly.get(), bytes.get(), (System.nanoTime() - t0) / 1_000_000,
                     List.copyOf(skipped), List.copyOf(errors), guard);
         }

@@ -28,6 +28,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -240,6 +241,81 @@ class SyncFlowTest {
         assertThat(again.getString("status")).isEqualTo("SUCCEEDED");
         assertThat(again.getLong("result.downloaded")).as("only what failed is fetched again").isEqualTo(1);
         assertThat(localTree(dir)).isEqualTo(Map.of("free/a.txt", "a", "shut/b.txt", "b"));
+    }
+
+    @Test
+    void aFolderRenamedOnOneDeviceIsRenamedOnTheOtherWithoutDownloadingItAgain() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        Path laptop = SyncFixture.newFolder();
+        for (int i = 0; i < 30; i++) {
+            SyncFixture.write(laptop, "photos/" + i + ".jpg", "photo " + i, T0 + i);
+        }
+        SyncFixture.write(laptop, "notes.txt", "notes", T0);
+        String laptopItem = createItem(spec(laptop, prefix, "KEEP_BOTH"));
+        assertThat(runAndWait(laptopItem).getString("status")).isEqualTo("SUCCEEDED");
+        Path desk = SyncFixture.newFolder();
+        String deskItem = createItem(spec(desk, prefix, "KEEP_BOTH"));
+        assertThat(runAndWait(deskItem).getLong("result.downloaded")).isEqualTo(31);
+        Object inodeBefore = Files.readAttributes(desk.resolve("photos/7.jpg"), BasicFileAttributes.class).fileKey();
+
+        Files.move(laptop.resolve("photos"), laptop.resolve("pictures"));
+        JsonPath up = runAndWait(laptopItem);
+        assertThat(up.getLong("result.uploaded")).isEqualTo(30);
+        assertThat(up.getLong("result.deletedRemote")).isEqualTo(30);
+
+        try (SyncEventsProbe events = new SyncEventsProbe(bootstrap)) {
+            JsonPath down = runAndWait(deskItem);
+            assertThat(down.getString("status")).isEqualTo("SUCCEEDED");
+            assertThat(down.getLong("result.movedLocal")).isEqualTo(30);
+            assertThat(down.getLong("result.downloaded") + down.getLong("result.deletedLocal")).isZero();
+            assertThat(down.getLong("result.bytesTransferred")).isZero();
+            assertThat(localTree(desk)).isEqualTo(localTree(laptop));
+            assertThat(Files.exists(desk.resolve("photos"))).as("the emptied folder goes").isFalse();
+            assertThat(Files.readAttributes(desk.resolve("pictures/7.jpg"), BasicFileAttributes.class).fileKey())
+                    .as("the same file, renamed").isEqualTo(inodeBefore);
+            assertThat(Files.getLastModifiedTime(desk.resolve("pictures/7.jpg")).toMillis()).isEqualTo(T0 + 7);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                    events.of(deskItem, "item_downloaded").stream().flatMap(e -> java.util.stream.StreamSupport
+                            .stream(e.data().path("files").spliterator(), false))
+                            .filter(f -> f.path("path").asText().equals("pictures/7.jpg")))
+                    .singleElement().satisfies(f -> assertThat(f.path("movedFrom").asText()).isEqualTo("photos/7.jpg")));
+        }
+        // a later run finds both sides and the journal agreeing
+        JsonPath again = runAndWait(deskItem);
+        assertThat(again.getLong("result.movedLocal") + again.getLong("result.downloaded") + again.getLong("result.uploaded")
+                + again.getLong("result.journalOnly")).isZero();
+    }
+
+    @Test
+    void aRenameOntoAnotherFileSystemInsideTheFolderIsFetchedAndDeletedInstead() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        Path laptop = SyncFixture.newFolder();
+        SyncFixture.write(laptop, "a.txt", "moving", T0);
+        String laptopItem = createItem(spec(laptop, prefix, "KEEP_BOTH"));
+        runAndWait(laptopItem);
+        Path desk = SyncFixture.newFolder();
+        Path mount = Files.createDirectories(desk.resolve("mnt"));
+        Process mounting = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "syncvault-test", mount.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounting.waitFor() == 0, "mounting a tmpfs takes root");
+        try {
+            String deskItem = createItem(spec(desk, prefix, "KEEP_BOTH"));
+            assertThat(runAndWait(deskItem).getLong("result.downloaded")).isEqualTo(1);
+            Files.createDirectories(laptop.resolve("mnt"));
+            Files.move(laptop.resolve("a.txt"), laptop.resolve("mnt/a.txt"));
+            runAndWait(laptopItem);
+
+            JsonPath down = runAndWait(deskItem);
+            assertThat(down.getString("status")).isEqualTo("SUCCEEDED");
+            assertThat(down.getLong("result.movedLocal")).isZero();
+            assertThat(down.getLong("result.downloaded")).isEqualTo(1);
+            assertThat(down.getLong("result.deletedLocal")).isEqualTo(1);
+            assertThat(localTree(desk)).isEqualTo(Map.of("mnt/a.txt", "moving"));
+            assertThat(SyncFixture.hasTempFiles(desk)).isFalse();
+            assertThat(runAndWait(deskItem).getLong("result.journalOnly")).as("the journal agrees").isZero();
+        } finally {
+            new ProcessBuilder("umount", mount.toString()).start().waitFor();
+        }
     }
 
     @Test

@@ -71,6 +71,49 @@ class DeltaCalculatorTest {
     }
 
     @Test
+    void aFileTheRemoteSideRenamedIsMovedLocallyNotDeletedAndDownloaded() {
+        // "old" is gone remotely and unchanged here; "new" is new remotely with the same bytes (another mtime)
+        FileState renamed = FileState.remote(A.size(), 555, A.sha256(), "t2");
+        SyncPlan p = plan(Map.of("old", A), Map.of("new", renamed), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL).withMaxDeletePercent(0));
+        assertThat(p.aborted()).as("a move is not a delete for the guard").isFalse();
+        assertThat(p.actions()).singleElement().satisfies(a -> {
+            assertThat(a.kind()).isEqualTo(Kind.MOVE_LOCAL);
+            assertThat(a.path()).isEqualTo("new");
+            assertThat(a.otherPath()).isEqualTo("old");
+            assertThat(a.local()).as("the precondition: the file to move as scanned").isEqualTo(A);
+            assertThat(a.remote()).isEqualTo(renamed);
+        });
+    }
+
+    @Test
+    void onlyUnchangedFilesAndPlainNewObjectsPairAndEachFileMovesOnce() {
+        FileState a2 = FileState.remote(A.size(), 100, A.sha256(), "t5");
+        // two new remote copies of A's bytes, one local file of those bytes deleted remotely: one move, one download
+        SyncPlan twice = plan(Map.of("old", A), Map.of("x1", a2, "x2", a2), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL));
+        assertThat(twice.actions()).extracting(SyncAction::kind, SyncAction::path, SyncAction::otherPath)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Kind.MOVE_LOCAL, "x1", "old"),
+                        org.assertj.core.groups.Tuple.tuple(Kind.DOWNLOAD, "x2", null));
+        // other bytes: no pairing
+        SyncPlan other = plan(Map.of("old", A), Map.of("new", remote(B, "t2")), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL));
+        assertThat(other.actions()).extracting(SyncAction::kind).containsExactlyInAnyOrder(Kind.DELETE_LOCAL, Kind.DOWNLOAD);
+        // the local file was edited since the last sync: it is uploaded back (a modification beats a delete), not moved
+        SyncPlan edited = plan(Map.of("old", B), Map.of("new", remote(B, "t2")), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL));
+        assertThat(edited.actions()).extracting(SyncAction::kind).containsExactlyInAnyOrder(Kind.UPLOAD, Kind.DOWNLOAD);
+        // the target path is known to the journal (deleted here, changed there): a plain download
+        SyncPlan known = plan(Map.of("old", A), Map.of("new", a2), Map.of("old", journal(A, "t1"), "new", journal(C, "t0")),
+                bi(ConflictStrategy.MANUAL));
+        assertThat(known.actions()).extracting(SyncAction::kind).containsExactlyInAnyOrder(Kind.DELETE_LOCAL, Kind.DOWNLOAD);
+        // a direction that never writes the local side has neither step to pair
+        SyncPlan upload = plan(Map.of("old", A), Map.of("new", a2), Map.of("old", journal(A, "t1")),
+                SyncOptions.of(SyncDirection.UPLOAD, ConflictStrategy.MANUAL));
+        assertThat(upload.actions()).extracting(SyncAction::kind).doesNotContain(Kind.MOVE_LOCAL, Kind.DELETE_LOCAL);
+    }
+
+    @Test
     void aModificationBeatsADelete() {
         SyncPlan p1 = plan(Map.of("f", B), Map.of(), Map.of("f", journal(A, "t1")), bi(ConflictStrategy.REMOTE_WINS));
         assertThat(p1.actions()).singleElement().satisfies(a -> {
@@ -108,7 +151,7 @@ class DeltaCalculatorTest {
                 Long.MAX_VALUE, "laptop 1", Instant.parse("2026-11-25T16:05:09Z"), Map.of());
         assertThat(plan(l, r, j, keep).actions()).singleElement().satisfies(a -> {
             assertThat(a.kind()).isEqualTo(Kind.KEEP_BOTH);
-            assertThat(a.conflictCopy()).isEqualTo("d/f.conflict-20261125-160509-laptop_1.txt");
+            assertThat(a.otherPath()).isEqualTo("d/f.conflict-20261125-160509-laptop_1.txt");
         });
         // a resolution chosen through the API overrides the item's strategy for that path
         assertThat(plan(l, r, j, bi(ConflictStrategy.MANUAL).withResolutions(Map.of("d/f.txt", ConflictStrategy.LOCAL_WINS)))

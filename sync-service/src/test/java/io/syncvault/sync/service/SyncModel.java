@@ -95,16 +95,21 @@ final class SyncModel {
                     local.remove(p);
                     journal.remove(p);
                 }
+                case MOVE_LOCAL -> {
+                    local.remove(a.otherPath());
+                    journal.remove(a.otherPath());
+                    download(p);
+                }
                 case DELETE_REMOTE -> {
                     deleteRemote(p);
                     journal.remove(p);
                 }
                 case KEEP_BOTH -> {
                     Content mine = local.remove(p);
-                    local.put(a.conflictCopy(), mine);
+                    local.put(a.otherPath(), mine);
                     if (direction.writesRemote()) {
-                        putRemote(a.conflictCopy(), mine.text(), mine.mtime());
-                        journal.put(a.conflictCopy(), JournalState.of(mine.local(), remote.get(a.conflictCopy()).tag()));
+                        putRemote(a.otherPath(), mine.text(), mine.mtime());
+                        journal.put(a.otherPath(), JournalState.of(mine.local(), remote.get(a.otherPath()).tag()));
                     }
                     download(p);
                 }
