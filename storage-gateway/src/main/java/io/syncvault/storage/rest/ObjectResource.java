@@ -30,6 +30,8 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -45,6 +47,7 @@ import org.jboss.logging.Logger;
 public class ObjectResource {
 
     public static final String META_HEADER = "X-SyncVault-Meta-";
+    public static final String COPY_SOURCE = "X-SyncVault-Copy-Source";
     private static final Logger LOG = Logger.getLogger(ObjectResource.class);
     private static final int MAX_USER_METADATA = 2048;
 
@@ -70,8 +73,27 @@ public class ObjectResource {
                 ifNoneMatch != null, headers.getHeaderString("X-SyncVault-Sha256"),
                 longHeader(headers, "X-SyncVault-Mtime"), headers.getHeaderString("X-SyncVault-Origin"),
                 userMetadata(headers), keepVersions(headers), actor(security));
-        ObjectInfo info = objects.put(request);
+        String copySource = headers.getHeaderString(COPY_SOURCE);
+        ObjectInfo info = copySource == null ? objects.put(request) : copy(copySource, headers, request);
         return Response.status(201).entity(StoredObject.of(info)).tag(info.versionTag()).build();
+    }
+
+    /**
+     * A PUT with {@code X-SyncVault-Copy-Source: <percent-encoded key>} and no body copies that object of the
+     * store to the key (server-side: the client sends no bytes), under
+     * {@code X-SyncVault-Copy-Source-If-Match: "<tag>"} when given, like S3's x-amz-copy-source.
+     */
+    private ObjectInfo copy(String encodedSource, HttpHeaders headers, PutRequest request) {
+        if (request.contentLength() > 0 || headers.getHeaderString("X-SyncVault-Sha256") != null) {
+            throw ProblemException.badRequest(COPY_SOURCE + " copies an object: the request has no body and no SHA-256");
+        }
+        String source;
+        try {
+            source = URLDecoder.decode(encodedSource.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(COPY_SOURCE + " must be a percent-encoded key");
+        }
+        return objects.copy(source, versionTag(headers.getHeaderString(COPY_SOURCE + "-If-Match")), request);
     }
 
     @GET

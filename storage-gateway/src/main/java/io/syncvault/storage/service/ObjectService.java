@@ -229,6 +229,31 @@ public class ObjectService {
         }
     }
 
+    // ---------- COPY ----------
+
+    /**
+     * Stores the current version of another object of the same store under {@code target.key()}: the source is
+     * read, decoded and checked as a GET would, and written as a PUT of those bytes, so it is encrypted again for
+     * its new key (the key is bound into each object's encryption) and the target's conditions, origin, versions
+     * and event apply. The target keeps the source's mtime and metadata unless the request gives its own.
+     * With {@code sourceIfMatch}, a source at another version is a 412 and nothing is written.
+     */
+    public ObjectInfo copy(String rawSource, String sourceIfMatch, PutRequest target) {
+        ObjectRead source = read(target.store(), rawSource, null, null);
+        try (InputStream body = source.body()) {
+            ObjectInfo from = source.info();
+            if (sourceIfMatch != null && !sourceIfMatch.equals(from.versionTag())) {
+                throw preconditionFailed(from.key(), from.versionTag());
+            }
+            return put(new PutRequest(target.store(), target.key(), body, from.size(), target.ifMatch(),
+                    target.ifNoneMatch(), from.sha256(), target.mtime() != null ? target.mtime() : from.mtime(),
+                    target.origin(), target.metadata().isEmpty() ? from.metadata() : target.metadata(),
+                    target.keepVersions(), target.actor()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     // ---------- GET / HEAD ----------
 
     /** The object's description (HEAD); 404 when missing. */

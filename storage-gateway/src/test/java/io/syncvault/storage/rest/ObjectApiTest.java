@@ -77,6 +77,50 @@ class ObjectApiTest {
     }
 
     @Test
+    void anObjectIsCopiedServerSideUnderItsConditionsAndReadsBackUnderItsNewKey() throws Exception {
+        for (String store : List.of("default", "secure")) {
+            byte[] data = random(200_000, 41);
+            String source = unique("from dir/ü+1.bin");
+            String encoded = java.net.URLEncoder.encode(source, StandardCharsets.UTF_8).replace("+", "%20");
+            String tag = as(Tokens.writer()).urlEncodingEnabled(false).contentType("application/octet-stream")
+                    .header("X-SyncVault-Mtime", "1700000000123").header("X-SyncVault-Meta-Camera", "x100")
+                    .body(data).when().put("/v1/stores/" + store + "/objects/" + encoded)
+                    .then().statusCode(201).extract().path("versionTag");
+            String target = unique("to/b.bin");
+            // the source at another version: nothing is written
+            as(Tokens.writer()).header("X-SyncVault-Copy-Source", encoded)
+                    .header("X-SyncVault-Copy-Source-If-Match", "\"0000000000000000\"").header("If-None-Match", "*")
+                    .when().put("/v1/stores/" + store + "/objects/" + target)
+                    .then().statusCode(412).contentType("application/problem+json");
+            as(Tokens.reader()).when().head("/v1/stores/" + store + "/objects/" + target).then().statusCode(404);
+
+            as(Tokens.writer()).header("X-SyncVault-Copy-Source", encoded)
+                    .header("X-SyncVault-Copy-Source-If-Match", "\"" + tag + "\"").header("If-None-Match", "*")
+                    .header("X-SyncVault-Origin", "mover").when().put("/v1/stores/" + store + "/objects/" + target)
+                    .then().statusCode(201).body("sha256", equalTo(sha256(data))).body("size", equalTo(data.length))
+                    .body("versionTag", not(equalTo(tag)));
+            byte[] back = as(Tokens.reader()).when().get("/v1/stores/" + store + "/objects/" + target)
+                    .then().statusCode(200).header("X-SyncVault-Mtime", "1700000000123")
+                    .header("X-SyncVault-Meta-Camera", "x100").extract().asByteArray();
+            assertThat(back).isEqualTo(data);
+            // the source is untouched; the target now exists, so a create-only copy onto it is refused
+            as(Tokens.reader()).urlEncodingEnabled(false).when().head("/v1/stores/" + store + "/objects/" + encoded)
+                    .then().statusCode(200)
+                    .header("ETag", "\"" + tag + "\"");
+            as(Tokens.writer()).header("X-SyncVault-Copy-Source", encoded).header("If-None-Match", "*")
+                    .when().put("/v1/stores/" + store + "/objects/" + target).then().statusCode(412);
+        }
+        as(Tokens.writer()).header("X-SyncVault-Copy-Source", unique("missing"))
+                .when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(404)
+                .contentType("application/problem+json");
+        as(Tokens.writer()).header("X-SyncVault-Copy-Source", unique("any")).contentType("application/octet-stream")
+                .body(new byte[] {1, 2, 3}).when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(400)
+                .body("detail", containsString("no body"));
+        as(Tokens.reader()).header("X-SyncVault-Copy-Source", unique("any"))
+                .when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(403);
+    }
+
+    @Test
     void putThenGetHeadAndRangesInEveryStore() throws Exception {
         for (String store : List.of("default", "secure")) {
             String key = unique("docs/report ü.txt").replace(" ", "%20").replace("ü", "%C3%BC");
