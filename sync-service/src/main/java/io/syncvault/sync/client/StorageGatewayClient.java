@@ -165,6 +165,24 @@ public class StorageGatewayClient {
     }
 
     /**
+     * Copies the object at {@code fromKey}, which must be at version {@code fromTag}, to {@code toKey}, which must
+     * not exist (create-only), in the gateway: no bytes travel from here. The copy carries {@code mtime}.
+     */
+    @Retry(maxRetries = 2, delay = 200, jitter = 100, retryOn = GatewayException.Unavailable.class)
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public RemoteObject copy(String store, String fromKey, String fromTag, String toKey, long mtime, String origin,
+            int keepVersions) {
+        HttpRequest.Builder b = request(objectUri(store, toKey)).PUT(HttpRequest.BodyPublishers.noBody())
+                .timeout(transferTimeout).header("X-SyncVault-Copy-Source", path(fromKey))
+                .header("X-SyncVault-Copy-Source-If-Match", quote(fromTag)).header("If-None-Match", "*")
+                .header("X-SyncVault-Mtime", Long.toString(mtime)).header("X-SyncVault-Origin", origin)
+                .header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions));
+        JsonNode body = sendJson(b, 201, 200);
+        return new RemoteObject(body.path("key").asText(toKey), body.path("size").asLong(), text(body, "sha256"),
+                text(body, "versionTag"), body.path("mtime").asLong(mtime));
+    }
+
+    /**
      * Stores many small files in one request ({@code POST batch/put}, a tar stream built from
      * the files as the request is sent). Each entry carries its own precondition and SHA-256 and
      * is stored or refused on its own; the answer has one outcome per file that was sent. A file

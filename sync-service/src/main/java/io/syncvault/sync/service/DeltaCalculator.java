@@ -23,8 +23,8 @@ import java.util.TreeSet;
  * <li>A modification beats a delete: the modified file is copied back rather than deleted.</li>
  * <li>An edit on both sides is a conflict, settled by the strategy (or a resolution chosen
  * through the API); a one-way direction never writes its source side.</li>
- * <li>A file the remote side renamed (gone at one path, new with the same content at another) is
- * moved locally rather than deleted and downloaded again.</li>
+ * <li>A file renamed on one side (gone at one path, new with the same content at another) is
+ * moved on the other rather than deleted there and sent again.</li>
  * <li>When the deletes on a side would exceed the max-delete percentage of its files, the plan
  * is empty and says why: nothing is deleted, nothing else is done.</li>
  * </ul>
@@ -60,7 +60,7 @@ public final class DeltaCalculator {
             }
             decide(path, l, r, j, options, local, remote, actions, skipped);
         }
-        List<SyncAction> steps = withLocalMoves(actions);
+        List<SyncAction> steps = withMoves(actions);
         SyncPlan.DeleteGuard guard = guard(steps, localFiles, remoteFiles, options.maxDeletePercent());
         if (guard != null) {
             return new SyncPlan(List.of(), List.copyOf(skipped), guard);
@@ -69,16 +69,25 @@ public final class DeltaCalculator {
     }
 
     /**
-     * Renames made on the remote side, done locally as renames: a download of a path new on both the remote
-     * side and the journal, paired with a local delete (the remote object is gone, the local file unchanged
-     * since the last sync) of a file with the same content, becomes one {@link Kind#MOVE_LOCAL}. Each delete
-     * pairs with at most one download, in path order; neither step of a conflict takes part.
+     * Renames, done as renames on the other side. A step that creates a path new to the journal and absent on
+     * the side it writes, paired with a delete on that side of a path unchanged since the last sync whose
+     * content (size and SHA-256) is the same, becomes one move: a download with a local delete becomes a
+     * {@link Kind#MOVE_LOCAL}, an upload with a remote delete a {@link Kind#MOVE_REMOTE}. Each delete pairs with
+     * at most one create, in path order; neither step of a conflict takes part.
      */
-    static List<SyncAction> withLocalMoves(List<SyncAction> actions) {
+    static List<SyncAction> withMoves(List<SyncAction> actions) {
+        return paired(paired(actions, Kind.MOVE_LOCAL), Kind.MOVE_REMOTE);
+    }
+
+    private static List<SyncAction> paired(List<SyncAction> actions, Kind move) {
+        boolean local = move == Kind.MOVE_LOCAL;
+        Kind delete = local ? Kind.DELETE_LOCAL : Kind.DELETE_REMOTE;
+        Kind create = local ? Kind.DOWNLOAD : Kind.UPLOAD;
         Map<String, ArrayDeque<SyncAction>> deletes = new HashMap<>();
         for (SyncAction a : actions) {
-            if (a.kind() == Kind.DELETE_LOCAL && !a.conflict() && a.local() != null && a.local().sha256() != null) {
-                deletes.computeIfAbsent(contentKey(a.local()), k -> new ArrayDeque<>()).add(a);
+            FileState gone = local ? a.local() : a.remote();
+            if (a.kind() == delete && !a.conflict() && gone != null && gone.sha256() != null) {
+                deletes.computeIfAbsent(contentKey(gone), k -> new ArrayDeque<>()).add(a);
             }
         }
         if (deletes.isEmpty()) {
@@ -87,23 +96,24 @@ public final class DeltaCalculator {
         Map<String, SyncAction> moves = new HashMap<>();
         Set<String> movedAway = new HashSet<>();
         for (SyncAction a : actions) {
-            if (a.kind() == Kind.DOWNLOAD && !a.conflict() && a.local() == null && a.journal() == null
-                    && a.remote().sha256() != null) {
-                ArrayDeque<SyncAction> same = deletes.get(contentKey(a.remote()));
+            FileState brought = local ? a.remote() : a.local();
+            FileState there = local ? a.local() : a.remote();
+            if (a.kind() == create && !a.conflict() && a.journal() == null && there == null && brought.sha256() != null) {
+                ArrayDeque<SyncAction> same = deletes.get(contentKey(brought));
                 SyncAction from = same == null ? null : same.poll();
                 if (from != null) {
-                    moves.put(a.path(), new SyncAction(Kind.MOVE_LOCAL, a.path(), from.local(), a.remote(), null, false,
-                            from.path()));
+                    moves.put(a.path(), new SyncAction(move, a.path(), local ? from.local() : a.local(),
+                            local ? a.remote() : from.remote(), null, false, from.path()));
                     movedAway.add(from.path());
                 }
             }
         }
         List<SyncAction> out = new ArrayList<>(actions.size() - movedAway.size());
         for (SyncAction a : actions) {
-            if (a.kind() == Kind.DELETE_LOCAL && movedAway.contains(a.path())) {
+            if (a.kind() == delete && movedAway.contains(a.path())) {
                 continue;
             }
-            out.add(a.kind() == Kind.DOWNLOAD ? moves.getOrDefault(a.path(), a) : a);
+            out.add(a.kind() == create ? moves.getOrDefault(a.path(), a) : a);
         }
         return out;
     }

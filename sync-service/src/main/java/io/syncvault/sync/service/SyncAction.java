@@ -10,7 +10,7 @@ package io.syncvault.sync.service;
  *
  * @param conflict  the path was edited on both sides (or this step settles such an edit)
  * @param otherPath for {@link Kind#KEEP_BOTH}: the name the local file is renamed to; for
- *                  {@link Kind#MOVE_LOCAL}: the local file that is moved to {@code path}
+ *                  {@link Kind#MOVE_LOCAL} and {@link Kind#MOVE_REMOTE}: the path the file is moved from
  */
 public record SyncAction(Kind kind, String path, FileState local, FileState remote, JournalState journal,
         boolean conflict, String otherPath) {
@@ -31,6 +31,13 @@ public record SyncAction(Kind kind, String path, FileState local, FileState remo
         MOVE_LOCAL,
         /** Remove the remote object (the gateway keeps it as a version). */
         DELETE_REMOTE,
+        /**
+         * A file renamed here: the remote object at {@code otherPath} (its state {@code remote}, unchanged since the
+         * last sync) has the content of the new local file at {@code path} ({@code local}), so the gateway copies it
+         * to {@code path} and the old object is deleted (kept as a version), instead of the file being uploaded
+         * again. Not a delete for the guard.
+         */
+        MOVE_REMOTE,
         /** Rename the local file to {@code otherPath}, upload the copy (if the direction writes the store), download the remote. */
         KEEP_BOTH,
         /** Store the conflict for a decision through the API; change nothing. */

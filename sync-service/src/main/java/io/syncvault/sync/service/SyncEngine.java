@@ -499,6 +499,7 @@ public class SyncEngine {
                     deleteLocal(root, a.otherPath(), a.local(), st);
                 }
             }
+            case MOVE_REMOTE -> moveRemote(item, root, a, st);
             case DELETE_REMOTE -> {
                 try {
                     gateway.delete(item.store(), item.keyOf(rel), a.remote().versionTag(), item.id().toString(),
@@ -801,6 +802,46 @@ public class SyncEngine {
         return true;
     }
 
+    /**
+     * Does in the store what was done here: the gateway copies the object at {@code otherPath} (at the version the
+     * plan saw) to {@code path} (create-only), so the renamed file is not sent again, then the old object is
+     * deleted under the same version (the gateway keeps it as a version). The journal learns the new path once the
+     * copy exists; the old path leaves it with the delete. If the old object changed in between, it stays, and the
+     * next run brings that change here.
+     */
+    private void moveRemote(ItemSnapshot item, Path root, SyncAction a, RunState st) throws IOException {
+        Path file = inside(root, a.path());
+        if (!looksLike(file, a.local())) {
+            throw new Skip("local file changed during the run; settled next run");
+        }
+        String origin = item.id().toString();
+        String fromKey = item.keyOf(a.otherPath());
+        String tag = a.remote().versionTag();
+        RemoteObject copied;
+        try {
+            copied = gateway.copy(item.store(), fromKey, tag, item.keyOf(a.path()), a.local().mtime(), origin,
+                    item.versionsKept());
+        } catch (GatewayException.Missing gone) {
+            throw new Skip("the object to move (" + a.otherPath() + ") left the store during the run; settled next run");
+        }
+        st.journalPut(a.path(), JournalState.of(a.local(), copied.versionTag()));
+        Map<String, Object> arrived = fileData(a.path(), null, copied.versionTag(), a.local().size());
+        arrived.put("movedFrom", a.otherPath());
+        st.fileEvent(SyncEvents.ITEM_UPLOADED, arrived);
+        try {
+            gateway.delete(item.store(), fromKey, tag, origin, item.versionsKept());
+        } catch (GatewayException.Missing alreadyGone) {
+            // the goal is reached
+        } catch (GatewayException.PreconditionFailed changed) {
+            throw new Skip("copied; the old object (" + a.otherPath() + ") changed during the run and stays; settled next run");
+        }
+        st.journalRemove(a.otherPath());
+        Map<String, Object> gone = fileData(a.otherPath(), "REMOTE", null, 0);
+        gone.put("movedTo", a.path());
+        st.fileEvent(SyncEvents.ITEM_DELETED, gone);
+        st.movedRemote.incrementAndGet();
+    }
+
     /** Removes a local file that is still as the plan saw it, and the folders that leaves empty. */
     private static void deleteLocal(Path root, String rel, FileState expected, RunState st) throws IOException {
         Path file = inside(root, rel);
@@ -948,6 +989,7 @@ public class SyncEngine {
         final java.util.concurrent.atomic.AtomicLong deletedLocal = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong deletedRemote = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong movedLocal = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong movedRemote = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong journalOnly = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
@@ -1101,7 +1143,7 @@ public class SyncEngine {
 
         synchronized SyncResult result(long t0, SyncResult.DeleteGuardReport guard) {
             return new SyncResult(uploaded.get(), downloaded.get(), deletedLocal.get(), deletedRemote.get(), movedLocal.get(),
-                    conflicts.get(),
+                    movedRemote.get(), conflicts.get(),
                     skippedCount, journalOnly.get(), bytes.get(), (System.nanoTime() - t0) / 1_000_000,
                     List.copyOf(skipped), List.copyOf(errors), guard);
         }

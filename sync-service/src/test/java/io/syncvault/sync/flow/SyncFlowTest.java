@@ -244,14 +244,16 @@ class SyncFlowTest {
     }
 
     @Test
-    void aFolderRenamedOnOneDeviceIsRenamedOnTheOtherWithoutDownloadingItAgain() throws Exception {
+    void aFolderRenamedOnOneDeviceIsRenamedInTheStoreAndOnTheOtherWithoutSendingItAgain() throws Exception {
         String prefix = SyncFixture.newPrefix();
         Path laptop = SyncFixture.newFolder();
         for (int i = 0; i < 30; i++) {
             SyncFixture.write(laptop, "photos/" + i + ".jpg", "photo " + i, T0 + i);
         }
         SyncFixture.write(laptop, "notes.txt", "notes", T0);
-        String laptopItem = createItem(spec(laptop, prefix, "KEEP_BOTH"));
+        Map<String, Object> laptopSpec = new java.util.HashMap<>(spec(laptop, prefix, "KEEP_BOTH"));
+        laptopSpec.put("maxDeletePercent", 50);
+        String laptopItem = createItem(laptopSpec);
         assertThat(runAndWait(laptopItem).getString("status")).isEqualTo("SUCCEEDED");
         Path desk = SyncFixture.newFolder();
         String deskItem = createItem(spec(desk, prefix, "KEEP_BOTH"));
@@ -260,8 +262,13 @@ class SyncFlowTest {
 
         Files.move(laptop.resolve("photos"), laptop.resolve("pictures"));
         JsonPath up = runAndWait(laptopItem);
-        assertThat(up.getLong("result.uploaded")).isEqualTo(30);
-        assertThat(up.getLong("result.deletedRemote")).isEqualTo(30);
+        assertThat(up.getString("status")).as("30 of 31 files renamed: no delete for the guard (50 %)")
+                .isEqualTo("SUCCEEDED");
+        assertThat(up.getLong("result.movedRemote")).isEqualTo(30);
+        assertThat(up.getLong("result.uploaded") + up.getLong("result.deletedRemote")).isZero();
+        assertThat(up.getLong("result.bytesTransferred")).as("the gateway copied them: no bytes sent").isZero();
+        assertThat(remoteTree(prefix)).isEqualTo(localTree(laptop));
+        assertThat(SyncFixture.versions(prefix + "/photos/7.jpg")).as("the old object is kept as a version").hasSize(1);
 
         try (SyncEventsProbe events = new SyncEventsProbe(bootstrap)) {
             JsonPath down = runAndWait(deskItem);

@@ -87,6 +87,28 @@ class DeltaCalculatorTest {
     }
 
     @Test
+    void aFileRenamedHereIsMovedInTheStoreNotUploadedAndDeleted() {
+        SyncPlan p = plan(Map.of("new", A), Map.of("old", remote(A, "t1")), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL).withMaxDeletePercent(0));
+        assertThat(p.aborted()).as("a move is not a delete for the guard").isFalse();
+        assertThat(p.actions()).singleElement().satisfies(a -> {
+            assertThat(a.kind()).isEqualTo(Kind.MOVE_REMOTE);
+            assertThat(a.path()).isEqualTo("new");
+            assertThat(a.otherPath()).isEqualTo("old");
+            assertThat(a.local()).as("the renamed file as scanned").isEqualTo(A);
+            assertThat(a.remote()).as("the precondition on the object to copy").isEqualTo(remote(A, "t1"));
+        });
+        // the object changed remotely since the last sync: a remote edit beats the local delete, no move
+        SyncPlan changed = plan(Map.of("new", A), Map.of("old", remote(B, "t2")), Map.of("old", journal(A, "t1")),
+                bi(ConflictStrategy.MANUAL));
+        assertThat(changed.actions()).extracting(SyncAction::kind).containsExactlyInAnyOrder(Kind.UPLOAD, Kind.DOWNLOAD);
+        // a direction that never writes the store uploads nothing, so moves nothing there
+        SyncPlan down = plan(Map.of("new", A), Map.of("old", remote(A, "t1")), Map.of("old", journal(A, "t1")),
+                SyncOptions.of(SyncDirection.DOWNLOAD, ConflictStrategy.MANUAL));
+        assertThat(down.actions()).extracting(SyncAction::kind).doesNotContain(Kind.MOVE_REMOTE, Kind.DELETE_REMOTE);
+    }
+
+    @Test
     void onlyUnchangedFilesAndPlainNewObjectsPairAndEachFileMovesOnce() {
         FileState a2 = FileState.remote(A.size(), 100, A.sha256(), "t5");
         // two new remote copies of A's bytes, one local file of those bytes deleted remotely: one move, one download

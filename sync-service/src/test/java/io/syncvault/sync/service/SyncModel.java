@@ -100,6 +100,13 @@ final class SyncModel {
                     journal.remove(a.otherPath());
                     download(p);
                 }
+                case MOVE_REMOTE -> {
+                    Content c = local.get(p);
+                    putRemote(p, c.text(), c.mtime());
+                    journal.put(p, JournalState.of(c.local(), remote.get(p).tag()));
+                    deleteRemote(a.otherPath());
+                    journal.remove(a.otherPath());
+                }
                 case DELETE_REMOTE -> {
                     deleteRemote(p);
                     journal.remove(p);
