@@ -51,8 +51,8 @@ public class StorageEvents {
         publish(OBJECT_STORED, store, info, origin, actor, acks);
     }
 
-    public void deleted(String store, ObjectInfo info, String origin, String actor) {
-        publish(OBJECT_DELETED, store, info, origin, actor, Acks.now());
+    public void deleted(String store, ObjectInfo info, String origin, String actor, Acks acks) {
+        publish(OBJECT_DELETED, store, info, origin, actor, acks);
     }
 
     private void publish(String type, String store, ObjectInfo info, String origin, String actor, Acks acks) {

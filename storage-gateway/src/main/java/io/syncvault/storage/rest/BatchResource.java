@@ -105,6 +105,60 @@ public class BatchResource {
     public record GetRequest(List<String> keys) {
     }
 
+    /** A batch delete: the objects to delete, in this order, each under its own If-Match (a version tag) when given. */
+    public record DeleteRequest(List<DeleteEntry> objects) {
+    }
+
+    /** One object of a batch delete. */
+    public record DeleteEntry(String key, String ifMatch) {
+    }
+
+    /** The answer to a batch delete: one result per entry, in the request's order (204, or the problem). */
+    public record DeleteResults(int deleted, int failed, List<Map<String, Object>> results) {
+    }
+
+    /**
+     * Deletes many objects in one request, each exactly as a DELETE of its key would (its If-Match, the
+     * versions kept, its event) and on its own: one that fails is listed with its problem and the others go
+     * on. The folder fsyncs of the local store are shared at the end; the events go out after that, together.
+     */
+    @POST
+    @Path("delete")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Roles.WRITE)
+    public DeleteResults delete(@PathParam("store") String store, DeleteRequest request, @Context HttpHeaders headers,
+            @Context SecurityContext security) {
+        if (request == null || request.objects() == null || request.objects().isEmpty()) {
+            throw ProblemException.badRequest("objects: give at least one object to delete");
+        }
+        if (request.objects().size() > MAX_ENTRIES) {
+            throw ProblemException.badRequest("objects: a batch holds at most " + MAX_ENTRIES + " objects");
+        }
+        if (request.objects().stream().anyMatch(e -> e == null || e.key() == null)) {
+            throw ProblemException.badRequest("objects: every entry needs a key");
+        }
+        List<Map<String, Object>> results = new ArrayList<>();
+        int deleted = writeBatch(store, headers, security, (origin, keep, actor, acks) -> {
+            int n = 0;
+            for (DeleteEntry entry : request.objects()) {
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("key", entry.key());
+                try {
+                    objects.delete(store, entry.key(), ObjectResource.versionTag(entry.ifMatch()), origin, keep, actor, acks);
+                    result.put("status", 204);
+                    n++;
+                } catch (ProblemException e) {
+                    result.put("status", e.status());
+                    result.put("problem", ProblemMapper.details(e));
+                }
+                results.add(result);
+            }
+            return n;
+        });
+        return new DeleteResults(deleted, results.size() - deleted, results);
+    }
+
     @POST
     @Path("put")
     @Consumes(TAR)
@@ -112,20 +166,33 @@ public class BatchResource {
     @RolesAllowed(Roles.WRITE)
     public PutResults put(@PathParam("store") String store, InputStream body, @Context HttpHeaders headers,
             @Context SecurityContext security) {
+        List<Map<String, Object>> results = new ArrayList<>();
+        int stored = writeBatch(store, headers, security,
+                (origin, keep, actor, acks) -> storeEntries(store, body, origin, keep, actor, results, acks));
+        return new PutResults(stored, results.size() - stored, results);
+    }
+
+    /** A batch's writes, given the request's origin, versions to keep, actor and the acknowledgements of its events. */
+    @FunctionalInterface
+    private interface BatchWrites {
+        int run(String origin, Integer keep, String actor, StorageEvents.Acks acks);
+    }
+
+    /**
+     * Runs a batch's writes to one store: they become durable together (the local store shares the folder
+     * fsyncs at the end), then their events go out, in order, and are awaited before the batch answers.
+     */
+    private int writeBatch(String store, HttpHeaders headers, SecurityContext security, BatchWrites writes) {
         objects.requireStore(store);
         String origin = headers.getHeaderString("X-SyncVault-Origin");
         Integer keep = ObjectResource.keepVersions(headers);
         String actor = ObjectResource.actor(security);
-        List<Map<String, Object>> results = new ArrayList<>();
         StorageEvents.Acks acks = StorageEvents.Acks.later();
-        int stored;
         try {
-            // the entries' folder fsyncs are shared at the end; their events go out after that
-            stored = objects.durableTogether(store, () -> storeEntries(store, body, origin, keep, actor, results, acks));
+            return objects.durableTogether(store, () -> writes.run(origin, keep, actor, acks));
         } finally {
             acks.awaitAll();
         }
-        return new PutResults(stored, results.size() - stored, results);
     }
 
     /**

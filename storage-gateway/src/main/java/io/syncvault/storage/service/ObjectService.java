@@ -329,6 +329,12 @@ public class ObjectService {
     // ---------- DELETE ----------
 
     public void delete(String storeName, String rawKey, String ifMatch, String origin, Integer keepVersions, String actor) {
+        delete(storeName, rawKey, ifMatch, origin, keepVersions, actor, StorageEvents.Acks.now());
+    }
+
+    /** Deletes one object; its event's acknowledgement is left to {@code acks} (a batch waits for all at its end). */
+    public void delete(String storeName, String rawKey, String ifMatch, String origin, Integer keepVersions, String actor,
+            StorageEvents.Acks acks) {
         Store store = stores.get(storeName);
         String key = ObjectKey.validate(rawKey);
         StorageProvider provider = store.provider();
@@ -353,7 +359,7 @@ public class ObjectService {
         if (kept != null) {
             pruneVersions(provider, key, keep);
         }
-        events.deleted(store.name(), ObjectMetadata.decode(key, current), origin, actor);
+        events.deleted(store.name(), ObjectMetadata.decode(key, current), origin, actor, acks);
     }
 
     // ---------- LIST ----------

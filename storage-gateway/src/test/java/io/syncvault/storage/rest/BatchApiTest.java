@@ -55,6 +55,48 @@ class BatchApiTest {
     }
 
     @Test
+    void aBatchDeleteJudgesEachObjectOnItsOwnAndKeepsTheDeletedAsVersions() {
+        String dir = "batch-delete-" + UUID.randomUUID() + "/";
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String name : List.of("a", "b", "c")) {
+            tags.put(name, given().auth().oauth2(Tokens.writer()).contentType("application/octet-stream")
+                    .body(("content " + name).getBytes(StandardCharsets.UTF_8)).header("If-None-Match", "*")
+                    .when().put("/v1/stores/default/objects/" + dir + name).then().statusCode(201).extract().path("versionTag"));
+        }
+        List<Map<String, Object>> objects = List.of(
+                Map.of("key", dir + "a", "ifMatch", "\"" + tags.get("a") + "\""),
+                Map.of("key", dir + "b", "ifMatch", "0000000000000000"),
+                Map.of("key", dir + "c"),
+                Map.of("key", dir + "missing"),
+                Map.of("key", dir + "../escape"));
+        JsonPath answer = given().auth().oauth2(Tokens.writer()).contentType("application/json")
+                .header("X-SyncVault-Origin", "batch-test").header("X-SyncVault-Keep-Versions", "2")
+                .body(Map.of("objects", objects)).when().post("/v1/stores/default/batch/delete")
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(answer.getInt("deleted")).isEqualTo(2);
+        assertThat(answer.getInt("failed")).isEqualTo(3);
+        assertThat(answer.getList("results.key", String.class)).containsExactly(dir + "a", dir + "b", dir + "c",
+                dir + "missing", dir + "../escape");
+        assertThat(answer.getList("results.status", Integer.class)).containsExactly(204, 412, 204, 404, 400);
+        assertThat(answer.getString("results[1].problem.detail")).contains(tags.get("b"));
+
+        given().auth().oauth2(Tokens.reader()).when().head("/v1/stores/default/objects/" + dir + "a").then().statusCode(404);
+        given().auth().oauth2(Tokens.reader()).when().head("/v1/stores/default/objects/" + dir + "b").then().statusCode(200);
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/stores/default/versions/" + dir + "c").then().statusCode(200)
+                .body("versions.size()", equalTo(1));
+
+        given().auth().oauth2(Tokens.writer()).contentType("application/json").body(Map.of("objects", List.of()))
+                .when().post("/v1/stores/default/batch/delete").then().statusCode(400)
+                .contentType("application/problem+json");
+        given().auth().oauth2(Tokens.reader()).contentType("application/json")
+                .body(Map.of("objects", List.of(Map.of("key", dir + "b")))).when().post("/v1/stores/default/batch/delete")
+                .then().statusCode(403);
+        given().auth().oauth2(Tokens.writer()).contentType("application/json")
+                .body(Map.of("objects", List.of(Map.of("key", dir + "b")))).when().post("/v1/stores/no-such/batch/delete")
+                .then().statusCode(404);
+    }
+
+    @Test
     void eachEntryIsStoredOrRefusedOnItsOwnAndComesBackInABatchGet() throws Exception {
         for (String store : List.of("default", "secure")) {
             String dir = "batch-" + UUID.randomUUID() + "/";
