@@ -216,6 +216,31 @@ public class StorageGatewayClient {
         return outcomes;
     }
 
+    /**
+     * Deletes many objects in one request ({@code POST batch/delete}), each under its own version tag (null: any);
+     * the answer has one outcome per key, in order (204 deleted, else the status and the problem's detail). Not
+     * retried: a failed batch fails its deletes, and the next run plans them again.
+     */
+    @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
+    public List<Outcome> deleteBatch(String store, Map<String, String> tagsByKey, String origin, int keepVersions) {
+        List<Map<String, String>> objects = new ArrayList<>();
+        tagsByKey.forEach((key, tag) -> objects.add(tag == null ? Map.of("key", key) : Map.of("key", key, "ifMatch", quote(tag))));
+        String request;
+        try {
+            request = json.writeValueAsString(Map.of("objects", objects));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        JsonNode body = sendJson(request(storeUri(store) + "/batch/delete").POST(HttpRequest.BodyPublishers.ofString(request))
+                .header("Content-Type", "application/json").header("X-SyncVault-Origin", origin)
+                .header("X-SyncVault-Keep-Versions", Integer.toString(keepVersions)).timeout(transferTimeout), 200);
+        List<Outcome> outcomes = new ArrayList<>();
+        for (JsonNode r : body.path("results")) {
+            outcomes.add(new Outcome(r.path("key").asText(), r.path("status").asInt(), null, text(r.path("problem"), "detail")));
+        }
+        return outcomes;
+    }
+
     /** One file of a batch upload: its key, where its bytes are, and what the gateway checks (null ifMatch = create-only). */
     public record BatchUpload(String key, Path file, long size, String sha256, long mtime, String ifMatch) {
     }

@@ -50,6 +50,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.jboss.logging.Logger;
 
@@ -294,6 +295,7 @@ public class SyncEngine {
             List<Future<?>> futures = new ArrayList<>();
             List<SyncAction> smallUploads = new ArrayList<>();
             List<SyncAction> smallDownloads = new ArrayList<>();
+            List<SyncAction> remoteDeletes = new ArrayList<>();
             for (SyncAction a : plan.actions()) {
                 if (a.kind() == SyncAction.Kind.RECORD_CONFLICT) {
                     st.conflicts.incrementAndGet();
@@ -303,8 +305,12 @@ public class SyncEngine {
                     st.done(0);
                     continue;
                 }
+                if (a.kind() == SyncAction.Kind.DELETE_REMOTE) {
+                    remoteDeletes.add(a);
+                    continue;
+                }
                 if (batched(a)) {
-                    (a.kind() == SyncAction.Kind.UPLOAD ? smallUploads : smallDownloads).add(a);
+                    (a.kind() == SyncAction.Kind.DOWNLOAD ? smallDownloads : smallUploads).add(a);
                     continue;
                 }
                 futures.add(pool.submit(() -> outcome.put(a.path(), apply(item, root, a, st))));
@@ -314,6 +320,9 @@ public class SyncEngine {
             }
             for (List<SyncAction> batch : batches(smallDownloads, a -> a.remote().size())) {
                 futures.add(pool.submit(() -> downloadBatch(item, root, batch, st, outcome)));
+            }
+            for (List<SyncAction> batch : batches(remoteDeletes, a -> 0)) {
+                futures.add(pool.submit(() -> deleteBatch(item, batch, st, outcome)));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -404,20 +413,21 @@ public class SyncEngine {
         return remote;
     }
 
-    private static long transferBytes(SyncAction a) {
+    private long transferBytes(SyncAction a) {
         return switch (a.kind()) {
             case UPLOAD -> a.local().size();
+            case MOVE_REMOTE -> batched(a) ? a.local().size() : 0;
             case DOWNLOAD -> a.remote().size();
             case KEEP_BOTH -> a.local().size() + a.remote().size();
             default -> 0;
         };
     }
 
-    /** Whether a step travels in a batch with others: uploads and downloads of small files. */
+    /** Whether a step travels in a batch with others: uploads (and moves in the store) and downloads of small files. */
     private boolean batched(SyncAction a) {
         long max = config.batch().maxFileBytes();
         return switch (a.kind()) {
-            case UPLOAD -> a.local().size() <= max;
+            case UPLOAD, MOVE_REMOTE -> a.local().size() <= max;
             case DOWNLOAD -> a.remote().size() <= max;
             default -> false;
         };
@@ -500,17 +510,6 @@ public class SyncEngine {
                 }
             }
             case MOVE_REMOTE -> moveRemote(item, root, a, st);
-            case DELETE_REMOTE -> {
-                try {
-                    gateway.delete(item.store(), item.keyOf(rel), a.remote().versionTag(), item.id().toString(),
-                            item.versionsKept());
-                } catch (GatewayException.Missing gone) {
-                    // already deleted: the goal is reached
-                }
-                st.journalRemove(rel);
-                st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "REMOTE", null, 0));
-                st.deletedRemote.incrementAndGet();
-            }
             case KEEP_BOTH -> {
                 Path file = inside(root, rel);
                 if (!looksLike(file, a.local())) {
@@ -612,19 +611,54 @@ public class SyncEngine {
                 String key = item.keyOf(a.path());
                 byKey.put(key, a);
                 FileState l = a.local();
+                // a move creates its new path: a.remote() is then the object it moves from
                 files.add(new StorageGatewayClient.BatchUpload(key, file, l.size(), l.sha256(), l.mtime(),
-                        a.remote() == null ? null : a.remote().versionTag()));
+                        a.remote() == null || a.kind() == SyncAction.Kind.MOVE_REMOTE ? null : a.remote().versionTag()));
             } catch (Exception e) {
                 outcome.put(a.path(), failed(a.path(), e, st));
             }
         }
+        if (files.isEmpty()) {
+            return;
+        }
+        List<SyncAction> moved = new ArrayList<>();
+        eachAnswer(byKey, () -> gateway.putBatch(item.store(), files, item.id().toString(), item.versionsKept()), st,
+                outcome, (a, o) -> {
+                    if (o.stored() == null) {
+                        throw refusal(o, inside(root, a.path()), a.local());
+                    }
+                    if (a.kind() == SyncAction.Kind.MOVE_REMOTE) {
+                        // the old objects go in one delete batch below, which settles these steps
+                        st.bytes.addAndGet(a.local().size());
+                        movedInStore(a, o.stored(), st);
+                        moved.add(a);
+                        return;
+                    }
+                    uploaded(a.path(), a.local(), o.stored(), st);
+                    st.uploaded.incrementAndGet();
+                    outcome.put(a.path(), succeeded(item, a, st));
+                });
+        if (!moved.isEmpty()) {
+            deleteBatch(item, moved, st, outcome);
+        }
+    }
+
+    /** What a batch's step does with the gateway's answer for it; an exception fails (or skips) the step. */
+    @FunctionalInterface
+    private interface Answered {
+        void handle(SyncAction a, StorageGatewayClient.Outcome o) throws Exception;
+    }
+
+    /**
+     * Sends one batch request ({@code request}, its steps by key) and hands each answer to {@code each}; when the
+     * request fails as a whole, or its answer leaves a step out, those steps fail (the next run does them again).
+     */
+    private void eachAnswer(Map<String, SyncAction> byKey, Supplier<List<StorageGatewayClient.Outcome>> request,
+            RunState st, Map<String, Boolean> outcome, Answered each) {
         try {
-            if (files.isEmpty()) {
-                return;
-            }
             List<StorageGatewayClient.Outcome> answers;
             try {
-                answers = gateway.putBatch(item.store(), files, item.id().toString(), item.versionsKept());
+                answers = request.get();
             } catch (RuntimeException e) {
                 byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
                 return;
@@ -635,18 +669,13 @@ public class SyncEngine {
                     continue;
                 }
                 try {
-                    if (o.stored() == null) {
-                        throw refusal(o, inside(root, a.path()), a.local());
-                    }
-                    uploaded(a.path(), a.local(), o.stored(), st);
-                    st.uploaded.incrementAndGet();
-                    outcome.put(a.path(), succeeded(item, a, st));
+                    each.handle(a, o);
                 } catch (Exception e) {
                     outcome.put(a.path(), failed(a.path(), e, st));
                 }
             }
             byKey.values().forEach(a -> outcome.put(a.path(),
-                    failed(a.path(), new IllegalStateException("the gateway's answer did not include this file"), st)));
+                    failed(a.path(), new IllegalStateException("the gateway's answer did not include this path"), st)));
         } finally {
             st.maybeFlush();
         }
@@ -688,10 +717,7 @@ public class SyncEngine {
                 @Override
                 public void failed(String key, int status, String detail) {
                     SyncAction a = byKey.remove(key);
-                    String why = "gateway answered " + status + " for " + key + ": " + detail;
-                    GatewayException e = status == 404 ? new GatewayException.Missing(why)
-                            : status == 0 || status >= 500 || status == 429 ? new GatewayException.Unavailable(status, why, null)
-                            : new GatewayException.Rejected(status, why);
+                    GatewayException e = statusProblem(status, "gateway answered " + status + " for " + key + ": " + detail);
                     outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
                 }
             });
@@ -803,43 +829,99 @@ public class SyncEngine {
     }
 
     /**
-     * Does in the store what was done here: the gateway copies the object at {@code otherPath} (at the version the
-     * plan saw) to {@code path} (create-only), so the renamed file is not sent again, then the old object is
-     * deleted under the same version (the gateway keeps it as a version). The journal learns the new path once the
-     * copy exists; the old path leaves it with the delete. If the old object changed in between, it stays, and the
-     * next run brings that change here.
+     * Does in the store what was done here, for a file too large for a batch: the gateway copies the object at
+     * {@code otherPath} (at the version the plan saw) to {@code path} (create-only), so the renamed file is not
+     * sent again; then the old object is deleted under that version (the gateway keeps it as a version). A small
+     * file goes in an upload batch instead, and its old object in a delete batch: one request for many files
+     * costs less than two requests each. If the old object changed in between, it stays, and the next run brings
+     * that change here.
      */
     private void moveRemote(ItemSnapshot item, Path root, SyncAction a, RunState st) throws IOException {
         Path file = inside(root, a.path());
         if (!looksLike(file, a.local())) {
             throw new Skip("local file changed during the run; settled next run");
         }
-        String origin = item.id().toString();
-        String fromKey = item.keyOf(a.otherPath());
-        String tag = a.remote().versionTag();
         RemoteObject copied;
         try {
-            copied = gateway.copy(item.store(), fromKey, tag, item.keyOf(a.path()), a.local().mtime(), origin,
-                    item.versionsKept());
+            copied = gateway.copy(item.store(), item.keyOf(a.otherPath()), a.remote().versionTag(), item.keyOf(a.path()),
+                    a.local().mtime(), item.id().toString(), item.versionsKept());
         } catch (GatewayException.Missing gone) {
             throw new Skip("the object to move (" + a.otherPath() + ") left the store during the run; settled next run");
         }
-        st.journalPut(a.path(), JournalState.of(a.local(), copied.versionTag()));
-        Map<String, Object> arrived = fileData(a.path(), null, copied.versionTag(), a.local().size());
-        arrived.put("movedFrom", a.otherPath());
-        st.fileEvent(SyncEvents.ITEM_UPLOADED, arrived);
+        movedInStore(a, copied, st);
         try {
-            gateway.delete(item.store(), fromKey, tag, origin, item.versionsKept());
+            gateway.delete(item.store(), item.keyOf(a.otherPath()), a.remote().versionTag(), item.id().toString(),
+                    item.versionsKept());
         } catch (GatewayException.Missing alreadyGone) {
             // the goal is reached
         } catch (GatewayException.PreconditionFailed changed) {
-            throw new Skip("copied; the old object (" + a.otherPath() + ") changed during the run and stays; settled next run");
+            throw oldObjectChanged(a);
         }
-        st.journalRemove(a.otherPath());
-        Map<String, Object> gone = fileData(a.otherPath(), "REMOTE", null, 0);
-        gone.put("movedTo", a.path());
-        st.fileEvent(SyncEvents.ITEM_DELETED, gone);
-        st.movedRemote.incrementAndGet();
+        removedFromStore(a, st);
+    }
+
+    /** The first half of a move in the store, once the object exists at its new path: the journal learns that path. */
+    private static void movedInStore(SyncAction a, RemoteObject stored, RunState st) {
+        st.journalPut(a.path(), JournalState.of(a.local(), stored.versionTag()));
+        Map<String, Object> arrived = fileData(a.path(), null, stored.versionTag(), a.local().size());
+        arrived.put("movedFrom", a.otherPath());
+        st.fileEvent(SyncEvents.ITEM_UPLOADED, arrived);
+    }
+
+    private static Skip oldObjectChanged(SyncAction a) {
+        return new Skip("stored; the old object (" + a.otherPath() + ") changed during the run and stays; settled next run");
+    }
+
+    /**
+     * What a step leaves once the object it removes is gone from the store: a delete drops its path from the
+     * journal, a move the path it moved from (its new path is journaled already).
+     */
+    private static void removedFromStore(SyncAction a, RunState st) {
+        if (a.kind() == SyncAction.Kind.MOVE_REMOTE) {
+            st.journalRemove(a.otherPath());
+            Map<String, Object> gone = fileData(a.otherPath(), "REMOTE", null, 0);
+            gone.put("movedTo", a.path());
+            st.fileEvent(SyncEvents.ITEM_DELETED, gone);
+            st.movedRemote.incrementAndGet();
+        } else {
+            st.journalRemove(a.path());
+            st.fileEvent(SyncEvents.ITEM_DELETED, fileData(a.path(), "REMOTE", null, 0));
+            st.deletedRemote.incrementAndGet();
+        }
+    }
+
+    /**
+     * Deletes the objects of many steps in one request (a delete's path, a move's old path), each under the
+     * version the plan saw; each step then ends exactly as with a single delete: gone (or already gone) is done,
+     * a changed object is left for the next run, anything else is the step's error.
+     */
+    private void deleteBatch(ItemSnapshot item, List<SyncAction> steps, RunState st, Map<String, Boolean> outcome) {
+        Map<String, SyncAction> byKey = new LinkedHashMap<>();
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (SyncAction a : steps) {
+            String key = item.keyOf(a.kind() == SyncAction.Kind.MOVE_REMOTE ? a.otherPath() : a.path());
+            byKey.put(key, a);
+            tags.put(key, a.remote().versionTag());
+        }
+        eachAnswer(byKey, () -> gateway.deleteBatch(item.store(), tags, item.id().toString(), item.versionsKept()), st,
+                outcome, (a, o) -> {
+                    if (o.status() == 412) {
+                        throw a.kind() == SyncAction.Kind.MOVE_REMOTE ? oldObjectChanged(a)
+                                : new GatewayException.PreconditionFailed(o.detail());
+                    }
+                    if (o.status() != 204 && o.status() != 404) {
+                        throw statusProblem(o.status(), "gateway answered " + o.status() + " for " + o.key() + ": " + o.detail());
+                    }
+                    removedFromStore(a, st);
+                    outcome.put(a.path(), succeeded(item, a, st));
+                });
+    }
+
+    /** The exception a single request would have met for a status a batch answered for one of its entries. */
+    private static GatewayException statusProblem(int status, String why) {
+        return status == 404 ? new GatewayException.Missing(why)
+                : status == 0 || status >= 500 || status == 429 ? new GatewayException.Unavailable(status, why, null)
+                : new GatewayException.Rejected(status, why);
     }
 
     /** Removes a local file that is still as the plan saw it, and the folders that leaves empty. */
