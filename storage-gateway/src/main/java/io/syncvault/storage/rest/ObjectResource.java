@@ -84,7 +84,7 @@ public class ObjectResource {
      * {@code X-SyncVault-Copy-Source-If-Match: "<tag>"} when given, like S3's x-amz-copy-source.
      */
     private ObjectInfo copy(String encodedSource, HttpHeaders headers, PutRequest request) {
-        if (request.contentLength() > 0 || headers.getHeaderString("X-SyncVault-Sha256") != null) {
+        if (request.contentLength() > 0 || headers.getHeaderString("X-SyncVault-Sha256") != null || hasBody(request)) {
             throw ProblemException.badRequest(COPY_SOURCE + " copies an object: the request has no body and no SHA-256");
         }
         String source;
@@ -94,6 +94,15 @@ public class ObjectResource {
             throw ProblemException.badRequest(COPY_SOURCE + " must be a percent-encoded key");
         }
         return objects.copy(source, versionTag(headers.getHeaderString(COPY_SOURCE + "-If-Match")), request);
+    }
+
+    /** Whether a body came, even one sent without a length (chunked). */
+    private static boolean hasBody(PutRequest request) {
+        try {
+            return request.body() != null && request.body().read() >= 0;
+        } catch (IOException e) {
+            throw ProblemException.badRequest("the request body could not be read: " + e.getMessage());
+        }
     }
 
     @GET

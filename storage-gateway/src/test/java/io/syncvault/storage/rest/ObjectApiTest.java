@@ -116,6 +116,12 @@ class ObjectApiTest {
         as(Tokens.writer()).header("X-SyncVault-Copy-Source", unique("any")).contentType("application/octet-stream")
                 .body(new byte[] {1, 2, 3}).when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(400)
                 .body("detail", containsString("no body"));
+        // a body sent without a length (chunked) is refused as well
+        HttpRequest chunked = HttpRequest.newBuilder(URI.create(base + "v1/stores/default/objects/" + unique("x")))
+                .header("Authorization", "Bearer " + Tokens.writer()).header("X-SyncVault-Copy-Source", unique("any"))
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[] {1, 2, 3})))
+                .build();
+        assertThat(HttpClient.newHttpClient().send(chunked, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(400);
         as(Tokens.reader()).header("X-SyncVault-Copy-Source", unique("any"))
                 .when().put("/v1/stores/default/objects/" + unique("x")).then().statusCode(403);
     }
