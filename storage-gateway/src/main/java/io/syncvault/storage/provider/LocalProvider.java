@@ -670,19 +670,33 @@ public final class LocalProvider implements StorageProvider {
         }
 
         void directory(Path dir, String dirKey) throws IOException {
+            // what the prefix still asks of the names in this folder ("" once the folder lies inside the prefix)
+            String rest = prefix.startsWith(dirKey) ? prefix.substring(dirKey.length()) : "";
+            int slash = rest.indexOf('/');
+            if (slash >= 0) {
+                // every key under the prefix lies in one child folder: go there without reading this one, so a
+                // listing costs the same in a folder of ten entries as in one of a hundred thousand
+                String name = rest.substring(0, slash);
+                Path child = dir.resolve(name);
+                boolean keyable = !name.isEmpty() && !name.equals(".") && !name.equals("..");
+                if (keyable && !hidden(dirKey, name) && Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                    folder(child, dirKey + name + "/");
+                }
+                return;
+            }
             List<String[]> entries = new ArrayList<>();
             try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
                 for (Path entry : stream) {
                     String name = entry.getFileName().toString();
-                    if (name.startsWith(TEMP_PREFIX) || (dirKey.isEmpty() && name.equals(INTERNAL)
-                            && !prefix.startsWith(INTERNAL + "/"))) {
+                    // names the prefix or an earlier page rules out are not even looked at
+                    if (!name.startsWith(rest) || hidden(dirKey, name)
+                            || (cursor != null && cursor.passedAll(dirKey + name + "/"))) {
                         continue;
                     }
-                    if (dirKey.equals(INTERNAL + "/") && name.equals("meta")) {
+                    BasicFileAttributes a = attributes(entry);
+                    if (a == null) {
                         continue;
-                    }
-                    BasicFileAttributes a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (a.isDirectory()) {
+                    } else if (a.isDirectory()) {
                         entries.add(new String[] {name + "/", "d"});
                     } else if (a.isRegularFile()) {
                         entries.add(new String[] {name, "f"});
@@ -701,6 +715,25 @@ public final class LocalProvider implements StorageProvider {
                     file(dir.resolve(entry[0]), key);
                 }
             }
+        }
+
+        /**
+         * An entry's attributes; null when it went since its folder was read (a delete running beside this listing),
+         * which skips that entry, where the exception would have ended the listing of the whole folder.
+         */
+        private static BasicFileAttributes attributes(Path entry) throws IOException {
+            try {
+                return Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+                return null;
+            }
+        }
+
+        /** Temp files, the internal folder (unless the prefix asks for it) and the store's own records. */
+        private boolean hidden(String dirKey, String name) {
+            return name.startsWith(TEMP_PREFIX)
+                    || (dirKey.isEmpty() && name.equals(INTERNAL) && !prefix.startsWith(INTERNAL + "/"))
+                    || (dirKey.equals(INTERNAL + "/") && name.equals("meta"));
         }
 
         private void folder(Path dir, String folderKey) throws IOException {
@@ -764,8 +797,8 @@ public final class LocalProvider implements StorageProvider {
                     if (entry.getFileName().toString().startsWith(TEMP_PREFIX)) {
                         continue;
                     }
-                    BasicFileAttributes a = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                    if (a.isRegularFile() || (a.isDirectory() && containsObject(entry))) {
+                    BasicFileAttributes a = attributes(entry);
+                    if (a != null && (a.isRegularFile() || (a.isDirectory() && containsObject(entry)))) {
                         return true;
                     }
                 }

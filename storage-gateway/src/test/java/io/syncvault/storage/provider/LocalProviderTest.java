@@ -7,9 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -199,6 +203,61 @@ class LocalProviderTest extends ProviderContract {
         assertThat(local.folderSyncs() - before).as("synced also when the work failed").isEqualTo(perObject);
         assertThat(provider.head(base + "failed/kept")).isPresent();
     }
+    @Test
+    void aListingWhileOtherFilesOfTheFolderComeAndGoStillListsEveryFileThatStays() throws Exception {
+        int kept = 100;
+        for (int i = 0; i < kept; i++) {
+            put(base + "busy/keep-" + i, ("k" + i).getBytes(), WriteCondition.NONE, Map.of());
+        }
+        Path folder = root.resolve("store").resolve(base + "busy");
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService churn = Executors.newSingleThreadExecutor();
+        Future<Integer> churned = churn.submit(() -> {
+            int n = 0;
+            while (!stop.get()) {
+                Path file = folder.resolve("churn-" + n++ % 50);
+                Files.writeString(file, "brief");
+                Files.deleteIfExists(file);
+            }
+            return n;
+        });
+        try {
+            for (int round = 0; round < 400; round++) {
+                // a file that vanished between reading the folder and looking at the file is skipped, not the folder
+                assertThat(provider.list(base + "busy/", null, null, 1000).objects()).as("round " + round)
+                        .filteredOn(o -> o.key().contains("/keep-")).hasSize(kept);
+                assertThat(provider.list(base + "busy/keep-1", null, null, 1000).objects()).hasSize(11);
+            }
+        } finally {
+            stop.set(true);
+            assertThat(churned.get()).isPositive();
+            churn.shutdown();
+        }
+    }
+
+    @Test
+    void aListingGoesStraightToItsPrefixAndPagesThroughAFolderOfManyKeys() {
+        for (int i = 0; i < 30; i++) {
+            put(base + "many/" + String.format("%02d", i), new byte[] {(byte) i}, WriteCondition.NONE, Map.of());
+        }
+        put(base + "many-not/x", "x".getBytes(), WriteCondition.NONE, Map.of());
+        put(base + "file", "f".getBytes(), WriteCondition.NONE, Map.of());
+        List<String> keys = new ArrayList<>();
+        String cursor = null;
+        do {
+            ProviderListing page = provider.list(base + "many/1", null, cursor, 4);
+            page.objects().forEach(o -> keys.add(o.key().substring(base.length())));
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        assertThat(keys).containsExactly("many/10", "many/11", "many/12", "many/13", "many/14", "many/15", "many/16",
+                "many/17", "many/18", "many/19");
+        assertThat(provider.list(base + "many", "/", null, 100).prefixes()).containsExactly(base + "many-not/", base + "many/");
+        // through a file, through a missing folder, into what keys can never name: nothing, and no error
+        assertThat(provider.list(base + "file/x", null, null, 100).objects()).isEmpty();
+        assertThat(provider.list(base + "missing/deeper/", null, null, 100).objects()).isEmpty();
+        assertThat(provider.list(base + "../" + base, null, null, 100).objects()).isEmpty();
+    }
+
     @Test
     void aWriterOpenedInsideDurableTogetherMayBeCommittedOnAnotherThreadAndStillSharesTheFolderSync() throws Exception {
         LocalProvider local = (LocalProvider) provider;
