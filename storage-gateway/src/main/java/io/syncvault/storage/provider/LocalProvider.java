@@ -171,10 +171,8 @@ public final class LocalProvider implements StorageProvider {
     public ObjectWriter openWriter(String key, WriteCondition condition, Map<String, String> initialMetadata) {
         Path target = dataPath(key);
         try {
-            Path dir = ensureDirectory(target.getParent());
-            Path temp = dir.resolve(TEMP_PREFIX + randomHex(8));
-            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            return new LocalWriter(key, target, temp, channel, condition, deferredFolderSyncs.get());
+            Temp temp = inFolder(target.getParent(), LocalProvider::newTemp);
+            return new LocalWriter(key, target, temp.path(), temp.channel(), condition, deferredFolderSyncs.get());
         } catch (IOException e) {
             throw failure("cannot start writing " + key, e);
         }
@@ -249,17 +247,23 @@ public final class LocalProvider implements StorageProvider {
         sourceLock.readLock().lock();
         try {
             object = describe(source, from).orElseThrow(() -> new ObjectNotFoundException(source));
-            Path dir = ensureDirectory(to.getParent());
-            temp = dir.resolve(TEMP_PREFIX + randomHex(8));
             try {
                 // a hard link shares the bytes and the attribute record (so the copy has the source's
                 // version tag, as a cloud copy has its ETag); later writes to the source replace its
                 // file, not the link. A source described by a sidecar gets a sidecar for the copy.
-                Files.createLink(temp, from);
+                temp = inFolder(to.getParent(), dir -> {
+                    Path link = dir.resolve(TEMP_PREFIX + randomHex(8));
+                    Files.createLink(link, from);
+                    return link;
+                });
                 linked = true;
                 onFile = readAttribute(temp) != null;
             } catch (UnsupportedOperationException | IOException e) {
-                Files.copy(from, temp, StandardCopyOption.COPY_ATTRIBUTES);
+                temp = inFolder(to.getParent(), dir -> {
+                    Path copy = dir.resolve(TEMP_PREFIX + randomHex(8));
+                    Files.copy(from, copy, StandardCopyOption.COPY_ATTRIBUTES);
+                    return copy;
+                });
                 linked = false;
                 onFile = false;
             }
@@ -397,9 +401,10 @@ public final class LocalProvider implements StorageProvider {
         } else {
             Record sidecar = new Record(record.versionTag(), String.valueOf(attributes.fileKey()), attributes.size(),
                     record.metadata());
-            Path metaDir = ensureDirectory(meta.getParent());
-            Path metaTemp = metaDir.resolve(TEMP_PREFIX + randomHex(8));
-            try (FileChannel out = FileChannel.open(metaTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            Temp sidecarTemp = inFolder(meta.getParent(), LocalProvider::newTemp);
+            Path metaTemp = sidecarTemp.path();
+            Path metaDir = metaTemp.getParent();
+            try (FileChannel out = sidecarTemp.channel()) {
                 out.write(ByteBuffer.wrap(JSON.writeValueAsBytes(sidecar)));
                 out.force(true);
             }
@@ -569,12 +574,50 @@ public final class LocalProvider implements StorageProvider {
     }
 
     /** Creates a folder under the root and checks that no symlink on the way leads outside it. */
+    /** Something made inside a folder of the store. */
+    @FunctionalInterface
+    private interface InFolder<T> {
+        T make(Path dir) throws IOException;
+    }
+
+    /**
+     * Makes the folder where missing, then {@code make} in it. A delete that empties a folder removes it (and
+     * emptied parents): when one does so between the two steps, the folder is made again and {@code make}
+     * retried, so a write beside deletes in its folder lands instead of failing.
+     */
+    private <T> T inFolder(Path dir, InFolder<T> make) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return make.make(ensureDirectory(dir));
+            } catch (NoSuchFileException removed) {
+                if (attempt == 10) {
+                    throw removed;
+                }
+            }
+        }
+    }
+
+    /** A new, empty temp file open for writing: hidden from listings, renamed over its target when complete. */
+    private record Temp(Path path, FileChannel channel) {
+    }
+
+    private static Temp newTemp(Path dir) throws IOException {
+        Path temp = dir.resolve(TEMP_PREFIX + randomHex(8));
+        return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
     private Path ensureDirectory(Path dir) throws IOException {
         // usually the folder exists: one stat instead of a failing mkdir and its exception
         if (!Files.isDirectory(dir)) {
             try {
                 Files.createDirectories(dir);
             } catch (FileAlreadyExistsException e) {
+                Path there = Path.of(e.getFile());
+                if (Files.isDirectory(there) || !Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+                    // a folder removed as emptied between two steps of making it (and maybe made again since), not
+                    // an object: {@link #inFolder} tries again
+                    throw new NoSuchFileException(e.getFile());
+                }
                 throw new InvalidKeyException("a part of the key names an existing object, not a folder");
             }
         }

@@ -236,6 +236,35 @@ class LocalProviderTest extends ProviderContract {
     }
 
     @Test
+    void writesIntoAFolderThatADeleteBesideThemEmptiesAndRemovesStillLand() throws Exception {
+        // a delete of the last object of a folder removes the folder (and emptied parents): a write that made
+        // the folder a moment before finds it gone, and makes it again rather than failing
+        ExecutorService writers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            for (String name : List.of("x", "y")) {
+                done.add(writers.submit(() -> {
+                    int rounds = 0;
+                    for (; rounds < 2000; rounds++) {
+                        String key = base + "shared/deeper/" + name;
+                        put(key, name.getBytes(), WriteCondition.NONE, Map.of());
+                        provider.copy(key, base + "shared/copies/" + name);
+                        provider.delete(base + "shared/copies/" + name, null);
+                        provider.delete(key, null);
+                    }
+                    return rounds;
+                }));
+            }
+            for (Future<Integer> f : done) {
+                assertThat(f.get()).isEqualTo(2000);
+            }
+        } finally {
+            writers.shutdown();
+        }
+        assertThat(provider.list(base, null, null, 100).objects()).isEmpty();
+    }
+
+    @Test
     void aListingGoesStraightToItsPrefixAndPagesThroughAFolderOfManyKeys() {
         for (int i = 0; i < 30; i++) {
             put(base + "many/" + String.format("%02d", i), new byte[] {(byte) i}, WriteCondition.NONE, Map.of());
