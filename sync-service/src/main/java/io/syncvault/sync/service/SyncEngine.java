@@ -327,6 +327,7 @@ public class SyncEngine {
             for (Future<?> f : futures) {
                 f.get();
             }
+            st.removeEmptiedFolders(root);
             st.flush(true);
             long tDone = System.nanoTime();
             LOG.infof("run %s of item %s: scan %d ms (%d files, %d bytes hashed), listing done %d ms later (%d objects), %d steps in %d ms",
@@ -814,7 +815,7 @@ public class SyncEngine {
             st.folderToSync(parent);
             st.folderToSync(from.getParent());
         }
-        removeEmptyParents(root, from.getParent());
+        st.mayBeEmpty(from.getParent());
         long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
         st.journalPut(a.path(), new JournalState(a.local().size(), actualMtime, a.local().sha256(), a.remote().versionTag()));
         st.journalRemove(a.otherPath());
@@ -931,7 +932,7 @@ public class SyncEngine {
             throw new Skip("local file changed during the run; settled next run");
         }
         Files.delete(file);
-        removeEmptyParents(root, file.getParent());
+        st.mayBeEmpty(file.getParent());
         st.journalRemove(rel);
         st.fileEvent(SyncEvents.ITEM_DELETED, fileData(rel, "LOCAL", null, 0));
         st.deletedLocal.incrementAndGet();
@@ -986,6 +987,7 @@ public class SyncEngine {
         }
     }
 
+    /** Removes {@code dir} and its parents up to (not including) the root, as long as they are empty. */
     private static void removeEmptyParents(Path root, Path dir) {
         Path d = dir;
         while (d != null && !d.equals(root) && d.startsWith(root)) {
@@ -1085,6 +1087,7 @@ public class SyncEngine {
         private List<String> removals = new ArrayList<>();
         private List<RunLedger.Event> events = new ArrayList<>();
         private Set<Path> folders = new HashSet<>();
+        private final Set<Path> emptied = ConcurrentHashMap.newKeySet();
         private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
         private int pending;
         private long lastFlush = System.nanoTime();
@@ -1122,6 +1125,21 @@ public class SyncEngine {
             upserts.put(path, s);
             removals.remove(path);
             pending++;
+        }
+
+        /** A folder a local delete or move took a file from: removed at the end of the steps if that left it empty. */
+        void mayBeEmpty(Path folder) {
+            emptied.add(folder);
+        }
+
+        /**
+         * Removes the folders the steps emptied, deepest first, once no step runs any more: a step removing a
+         * folder while another writes a file into it would make that write fail.
+         */
+        void removeEmptiedFolders(Path root) {
+            emptied.stream().sorted(Comparator.comparingInt(Path::getNameCount).reversed())
+                    .forEach(folder -> removeEmptyParents(root, folder));
+            emptied.clear();
         }
 
         /** A folder a download was just renamed into: fsynced before the journal batch that records it commits. */
