@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -38,6 +39,7 @@ public final class ArchiveWriter {
     private static final long PROGRESS_EVERY_MASK = 4L * 1024 * 1024 - 1;
     private final List<SourceItem> items;
     private final Filter filter;
+    private final Set<String> vanished = new java.util.LinkedHashSet<>();
 
     /**
      * One thing to back up: {@code path} (a file or directory) archived under the name
@@ -53,6 +55,16 @@ public final class ArchiveWriter {
     /** Receives progress while files are written. */
     public interface Progress {
         void update(long filesDone, long bytesDone);
+    }
+
+    /**
+     * Paths (archive names) that were deleted while the backup ran, between the moment the walk
+     * listed them and the moment it came to read them: they are not in the archive, as they are no
+     * longer in the tree. A live folder (an application writing temp files) would otherwise fail
+     * every backup that meets such a file.
+     */
+    public List<String> vanished() {
+        return List.copyOf(vanished);
     }
 
     public ArchiveWriter(List<SourceItem> items, List<String> include, List<String> exclude) {
@@ -106,7 +118,13 @@ public final class ArchiveWriter {
                         tar.closeArchiveEntry();
                         entries.add(new FileEntry(name, EntryType.DIRECTORY, 0, mtime, mode, null, null));
                     } else if (attrs.isSymbolicLink()) {
-                        String target = Files.readSymbolicLink(path).toString();
+                        String target;
+                        try {
+                            target = Files.readSymbolicLink(path).toString();
+                        } catch (NoSuchFileException gone) {
+                            vanished.add(name);
+                            return;
+                        }
                         TarArchiveEntry e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
                         e.setLinkName(target);
                         e.setModTime(mtime);
@@ -115,6 +133,14 @@ public final class ArchiveWriter {
                         entries.add(new FileEntry(name, EntryType.SYMLINK, 0, mtime, null, null, target));
                     } else if (attrs.isRegularFile()) {
                         long size = attrs.size();
+                        InputStream opened;
+                        try {
+                            // opened before its entry is written: a file deleted since the walk saw it leaves no entry
+                            opened = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS);
+                        } catch (NoSuchFileException gone) {
+                            vanished.add(name);
+                            return;
+                        }
                         TarArchiveEntry e = new TarArchiveEntry(name);
                         e.setSize(size);
                         e.setModTime(mtime);
@@ -122,7 +148,7 @@ public final class ArchiveWriter {
                         tar.putArchiveEntry(e);
                         digest.reset();
                         long copied = 0;
-                        try (InputStream in = Files.newInputStream(path)) {
+                        try (InputStream in = opened) {
                             while (copied < size) {
                                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, size - copied));
                                 if (n < 0) {
@@ -156,8 +182,17 @@ public final class ArchiveWriter {
     }
 
     private void walk(Path path, String name, Visitor visitor) throws IOException {
-        BasicFileAttributes attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (!name.isEmpty() && filter.excluded(name)) {
+            return;
+        }
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+            if (name.isEmpty()) {
+                throw gone;
+            }
+            vanished.add(name);
             return;
         }
         if (!attrs.isDirectory() && !name.isEmpty() && !filter.included(name)) {
@@ -168,6 +203,8 @@ public final class ArchiveWriter {
             List<Path> children;
             try (Stream<Path> list = Files.list(path)) {
                 children = list.sorted().toList();
+            } catch (NoSuchFileException gone) {
+                return; // the folder went after it was seen: it stays as seen, empty
             }
             for (Path child : children) {
                 String childName = child.getFileName().toString();

@@ -54,6 +54,8 @@ import org.jboss.logging.Logger;
 public class BackupService {
 
     private static final Logger LOG = Logger.getLogger(BackupService.class);
+    /** How many paths deleted during a backup its event names (it always gives their number). */
+    private static final int MAX_VANISHED_LISTED = 1000;
     /** How often a wait re-reads a backup that another instance runs. */
     static final Duration WAIT_POLL = Duration.ofMillis(200);
     private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
@@ -211,6 +213,11 @@ public class BackupService {
                             progress(id, files, bytes, scan, partsDone.get());
                         }
                     }, () -> Thread.currentThread().isInterrupted());
+            List<String> vanished = writer.vanished();
+            if (!vanished.isEmpty()) {
+                LOG.warnf("backup %s: %d path(s) deleted while the backup ran, not in it: %s", id, vanished.size(),
+                        vanished.subList(0, Math.min(20, vanished.size())));
+            }
             long fileCount = written.files().stream().filter(f -> f.type() == BackupManifest.EntryType.FILE).count();
             long dirCount = written.files().stream().filter(f -> f.type() == BackupManifest.EntryType.DIRECTORY).count();
             long bytes = written.files().stream().mapToLong(BackupManifest.FileEntry::size).sum();
@@ -242,6 +249,8 @@ public class BackupService {
                 data.put("parts", written.parts().size());
                 data.put("encrypted", target.encryption());
                 data.put("skippedItems", missing);
+                data.put("vanishedCount", vanished.size());
+                data.put("vanished", vanished.subList(0, Math.min(MAX_VANISHED_LISTED, vanished.size())));
                 events.publish(BackupEvents.BACKUP_CREATED, id, data);
             });
             LOG.infof("backup %s created: %d files, %d bytes in %d parts", id, fileCount, bytes, written.parts().size());

@@ -75,6 +75,40 @@ class BackupStreamsTest {
     }
 
     @Test
+    void filesDeletedWhileTheBackupRunsAreLeftOutAndNamedAndTheRestIsBackedUp() throws IOException {
+        Path source = tmp.resolve("source");
+        Files.createDirectories(source.resolve("cache/deep"));
+        Files.writeString(source.resolve("a.txt"), "a");
+        Files.writeString(source.resolve("b.tmp"), "b");
+        Files.writeString(source.resolve("cache/deep/c.tmp"), "c");
+        Files.writeString(source.resolve("z.txt"), "z");
+        ArchiveWriter writer = new ArchiveWriter(List.of(new ArchiveWriter.SourceItem(source, "data")), List.of(), List.of());
+        LocalFolderSink store = new LocalFolderSink(tmp.resolve("store"));
+        // the application removes its temp files once the backup has read the first file (the walk listed them already)
+        BackupStreams.Written written = BackupStreams.backup(writer, Compression.GZIP, PART, store, i -> "p" + i,
+                (files, bytes) -> {
+                    if (files == 1) {
+                        try {
+                            Files.delete(source.resolve("b.tmp"));
+                            Files.delete(source.resolve("cache/deep/c.tmp"));
+                            Files.delete(source.resolve("cache/deep"));
+                            Files.delete(source.resolve("cache"));
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                }, () -> false);
+
+        assertThat(written.files()).extracting(FileEntry::path).containsExactly("data", "data/a.txt", "data/z.txt");
+        assertThat(writer.vanished()).containsExactly("data/b.tmp", "data/cache");
+        Path target = tmp.resolve("target");
+        assertThat(restore(written, store, Compression.GZIP, target, false).ok()).isTrue();
+        assertThat(Files.readString(target.resolve("data/a.txt"))).isEqualTo("a");
+        assertThat(Files.readString(target.resolve("data/z.txt"))).isEqualTo("z");
+        assertThat(target.resolve("data/b.tmp")).doesNotExist();
+    }
+
+    @Test
     void aTamperedPartIsNamedAndNoPartialFileKeepsItsFinalName() throws IOException {
         Path source = tmp.resolve("source");
         Trees.generate(source, 7, 20, 6 * PART);
