@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -727,36 +728,59 @@ public final class LocalProvider implements StorageProvider {
                 }
                 return;
             }
-            List<String[]> entries = new ArrayList<>();
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-                for (Path entry : stream) {
-                    String name = entry.getFileName().toString();
-                    // names the prefix or an earlier page rules out are not even looked at
-                    if (!name.startsWith(rest) || hidden(dirKey, name)
-                            || (cursor != null && cursor.passedAll(dirKey + name + "/"))) {
-                        continue;
-                    }
-                    BasicFileAttributes a = attributes(entry);
-                    if (a == null) {
-                        continue;
-                    } else if (a.isDirectory()) {
-                        entries.add(new String[] {name + "/", "d"});
-                    } else if (a.isRegularFile()) {
-                        entries.add(new String[] {name, "f"});
-                    }
+            // names only (no Path per entry): a page reads the whole folder again, so this is its cost per entry
+            String[] listed = dir.toFile().list();
+            if (listed == null) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    return; // gone since it was seen
                 }
-            } catch (NoSuchFileException e) {
-                return;
+                throw new IOException("cannot read the folder " + dir);
             }
-            // a folder sorts as name + "/" so that its keys come where they belong among its siblings
-            entries.sort((a, b) -> a[0].compareTo(b[0]));
-            for (String[] entry : entries) {
-                String key = dirKey + entry[0];
-                if (entry[1].equals("d")) {
-                    folder(dir.resolve(entry[0].substring(0, entry[0].length() - 1)), key);
-                } else {
-                    file(dir.resolve(entry[0]), key);
+            List<Entry> names = new ArrayList<>();
+            for (String name : listed) {
+                // names the prefix or an earlier page rules out are not even looked at
+                if (name.startsWith(rest) && !hidden(dirKey, name)
+                        && !(cursor != null && cursor.passedAll(dirKey + name + "/"))) {
+                    names.add(new Entry(name, null));
                 }
+            }
+            // The entries are taken in key order from a heap, each looked at (stat) only when its turn comes,
+            // and the walk stops once the page is full: a page costs about as many stats as it has entries,
+            // however large the folder. A folder's keys sort as its name + "/", which puts it after the names
+            // it begins with a character below '/' ("b-x" and "b.x" come before "b/"): met before such a
+            // name, it goes back into the heap under that key.
+            PriorityQueue<Entry> queue = new PriorityQueue<>(names);
+            while (!queue.isEmpty()) {
+                Entry entry = queue.poll();
+                Path path = dir.resolve(entry.name());
+                BasicFileAttributes a = entry.attributes();
+                if (a == null) {
+                    a = attributes(path);
+                    if (a == null) {
+                        continue; // gone since the folder was read
+                    }
+                    if (a.isDirectory() && !queue.isEmpty() && queue.peek().name().startsWith(entry.name())) {
+                        queue.add(new Entry(entry.name(), a));
+                        continue;
+                    }
+                }
+                if (a.isDirectory()) {
+                    folder(path, dirKey + entry.name() + "/");
+                } else if (a.isRegularFile()) {
+                    file(path, dirKey + entry.name());
+                }
+            }
+        }
+
+        /** A name of the folder being walked; its attributes once they placed it as a folder. */
+        private record Entry(String name, BasicFileAttributes attributes) implements Comparable<Entry> {
+            String sortKey() {
+                return attributes != null ? name + "/" : name;
+            }
+
+            @Override
+            public int compareTo(Entry other) {
+                return sortKey().compareTo(other.sortKey());
             }
         }
 

@@ -281,6 +281,18 @@ class LocalProviderTest extends ProviderContract {
         assertThat(keys).containsExactly("many/10", "many/11", "many/12", "many/13", "many/14", "many/15", "many/16",
                 "many/17", "many/18", "many/19");
         assertThat(provider.list(base + "many", "/", null, 100).prefixes()).containsExactly(base + "many-not/", base + "many/");
+        // a folder's keys come where its name + "/" sorts: after names it begins with '-' or '.', before '0'
+        for (String key : List.of("o/b/1", "o/b-x", "o/b.x", "o/b0", "o/a", "o/b-x-y/z")) {
+            put(base + key, key.getBytes(), WriteCondition.NONE, Map.of());
+        }
+        List<String> ordered = new ArrayList<>();
+        cursor = null;
+        do {
+            ProviderListing page = provider.list(base + "o/", null, cursor, 2);
+            page.objects().forEach(o -> ordered.add(o.key().substring(base.length())));
+            cursor = page.nextCursor();
+        } while (cursor != null);
+        assertThat(ordered).containsExactly("o/a", "o/b-x", "o/b-x-y/z", "o/b.x", "o/b/1", "o/b0");
         // through a file, through a missing folder, into what keys can never name: nothing, and no error
         assertThat(provider.list(base + "file/x", null, null, 100).objects()).isEmpty();
         assertThat(provider.list(base + "missing/deeper/", null, null, 100).objects()).isEmpty();
