@@ -286,6 +286,9 @@ public final class LocalProvider implements StorageProvider {
         } catch (IOException e) {
             deleteQuietly(temp);
             throw failure("cannot copy " + source + " to " + target, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(temp); // e.g. the target names a folder of other keys: no temp link stays behind
+            throw e;
         } finally {
             targetLock.writeLock().unlock();
         }
@@ -838,7 +841,17 @@ public final class LocalProvider implements StorageProvider {
             if (cursor != null && cursor.passed(key)) {
                 return;
             }
-            describe(key, file).ifPresent(object -> {
+            // under the key's lock, as a HEAD: a write renaming its file in between the stat and the record
+            // read would otherwise be described by the old file's size and the new file's record
+            ReadWriteLock lock = lockFor(key);
+            Optional<ProviderObject> described;
+            lock.readLock().lock();
+            try {
+                described = describe(key, file);
+            } finally {
+                lock.readLock().unlock();
+            }
+            described.ifPresent(object -> {
                 objects.add(object);
                 order.add(new Cursor(key, false));
                 full();
@@ -869,6 +882,8 @@ public final class LocalProvider implements StorageProvider {
                         return true;
                     }
                 }
+            } catch (NoSuchFileException | NotDirectoryException gone) {
+                return false; // removed since its parent was read: no object there now
             }
             return false;
         }

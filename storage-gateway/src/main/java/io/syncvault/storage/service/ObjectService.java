@@ -208,7 +208,7 @@ public class ObjectService {
             throw e;
         }
         if (staged.kept != null) {
-            pruneVersions(provider, staged.key, staged.keep);
+            pruneVersions(provider, staged.key, staged.kept, staged.keep);
         }
         return ObjectMetadata.decode(staged.key, stored);
     }
@@ -357,7 +357,7 @@ public class ObjectService {
             throw e;
         }
         if (kept != null) {
-            pruneVersions(provider, key, keep);
+            pruneVersions(provider, key, kept, keep);
         }
         events.deleted(store.name(), ObjectMetadata.decode(key, current), origin, actor, acks);
     }
@@ -426,7 +426,7 @@ public class ObjectService {
             throw e;
         }
         if (kept != null) {
-            pruneVersions(provider, key, keep);
+            pruneVersions(provider, key, kept, keep);
         }
         ObjectInfo info = ObjectMetadata.decode(key, restored);
         events.stored(store.name(), info, origin, actor, StorageEvents.Acks.now());
@@ -479,9 +479,25 @@ public class ObjectService {
         return all;
     }
 
-    private static void pruneVersions(StorageProvider provider, String key, int keep) {
-        List<ProviderObject> versions = listVersions(provider, key);
-        for (int i = keep; i < versions.size(); i++) {
+    /**
+     * Deletes the versions beyond {@code keep}, counted from {@code kept} (the one this request made) towards
+     * the oldest. Newer ones belong to requests still running beside this one: one that fails drops its own,
+     * one that succeeds prunes from its own. Counting from the newest instead would let a request that then
+     * failed (a 412) take the only copy of the version it had meant to replace with it. Best effort: what
+     * is left is pruned by the next write.
+     */
+    private static void pruneVersions(StorageProvider provider, String key, String kept, int keep) {
+        List<ProviderObject> versions;
+        try {
+            versions = listVersions(provider, key);
+        } catch (RuntimeException e) {
+            return; // the write itself succeeded
+        }
+        int own = versions.stream().map(ProviderObject::key).toList().indexOf(kept);
+        if (own < 0) {
+            return; // already pruned by a newer write
+        }
+        for (int i = own + keep; i < versions.size(); i++) {
             try {
                 provider.delete(versions.get(i).key(), null);
             } catch (RuntimeException e) {

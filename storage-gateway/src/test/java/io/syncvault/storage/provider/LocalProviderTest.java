@@ -265,6 +265,16 @@ class LocalProviderTest extends ProviderContract {
     }
 
     @Test
+    void aCopyOntoAKeyThatNamesAFolderIsRefusedAndLeavesNoTempFile() throws Exception {
+        put(base + "folder/inside", "i".getBytes(), WriteCondition.NONE, Map.of());
+        put(base + "source", "s".getBytes(), WriteCondition.NONE, Map.of());
+        assertThatThrownBy(() -> provider.copy(base + "source", base + "folder")).isInstanceOf(InvalidKeyException.class);
+        try (var files = Files.walk(root.resolve("store"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith(LocalProvider.TEMP_PREFIX));
+        }
+    }
+
+    @Test
     void aListingGoesStraightToItsPrefixAndPagesThroughAFolderOfManyKeys() {
         for (int i = 0; i < 30; i++) {
             put(base + "many/" + String.format("%02d", i), new byte[] {(byte) i}, WriteCondition.NONE, Map.of());

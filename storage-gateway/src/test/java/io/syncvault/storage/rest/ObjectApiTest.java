@@ -15,7 +15,13 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
+import io.syncvault.storage.ObjectInfo;
+import io.syncvault.storage.ObjectVersion;
+import io.syncvault.storage.ProblemException;
+import io.syncvault.storage.service.ObjectService;
+import io.syncvault.storage.service.PutRequest;
 import io.syncvault.storage.support.Tokens;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -64,6 +70,34 @@ class ObjectApiTest {
     private static Response put(String store, String key, byte[] body) {
         return as(Tokens.writer()).urlEncodingEnabled(false).contentType("application/octet-stream").body(body)
                 .when().put("/v1/stores/" + store + "/objects/" + key);
+    }
+
+    @Inject
+    ObjectService objects;
+
+    private static PutRequest conditional(String key, String body, String ifMatch) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return new PutRequest("default", key, new java.io.ByteArrayInputStream(bytes), bytes.length, ifMatch, ifMatch == null,
+                null, null, "test", java.util.Map.of(), 1, "test");
+    }
+
+    @Test
+    void twoConditionalWritesOverOneVersionKeepThatVersionWhicheverWins() throws Exception {
+        // as two devices sending the same file at once: both keep a copy of the current version before writing,
+        // one wins, the other gets 412 and drops its copy; the winner must not have pruned the only other one
+        String key = unique("race.txt");
+        ObjectInfo first = objects.put(conditional(key, "version zero", null));
+        ObjectService.StagedPut a = objects.stage(conditional(key, "from device a", first.versionTag()));
+        Thread.sleep(5); // the second copy is the newer one, as when the requests arrive one after the other
+        ObjectService.StagedPut b = objects.stage(conditional(key, "from device b", first.versionTag()));
+        objects.commit(a);
+        assertThatThrownBy(() -> objects.commit(b)).isInstanceOfSatisfying(ProblemException.class,
+                e -> assertThat(e.status()).isEqualTo(412));
+
+        assertThat(objects.versions("default", key).versions()).extracting(ObjectVersion::sha256)
+                .containsExactly(sha256("version zero".getBytes(StandardCharsets.UTF_8)));
+        as(Tokens.reader()).urlEncodingEnabled(false).when().get("/v1/stores/default/objects/" + key).then()
+                .statusCode(200).body(equalTo("from device a"));
     }
 
     @Test
