@@ -517,7 +517,10 @@ public class SyncEngine {
                     throw new Skip("local file changed during the run; settled next run");
                 }
                 Path copy = inside(root, a.otherPath());
-                Files.move(file, copy, StandardCopyOption.ATOMIC_MOVE);
+                // as a download lands: never over a file that has that name (a rename would replace it)
+                if (!placeNew(file, copy)) {
+                    throw new Skip("the conflict copy's name " + a.otherPath() + " is taken; settled next run");
+                }
                 if (item.direction().writesRemote()) {
                     upload(item, root, a.otherPath(), a.local(), null, st);
                 }
@@ -749,6 +752,9 @@ public class SyncEngine {
             }
             long mtime = got.object().mtime() > 0 ? got.object().mtime() : r.mtime() > 0 ? r.mtime() : System.currentTimeMillis();
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
+            // read from the temp name: the same file as the target after the move, and not yet where a program
+            // could edit it; read from the target, an edit made just after the move would be journaled as synced
+            long actualMtime = Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis();
             if (config.durableDownloads()) {
                 // bytes and mtime on disk before the name: a power loss then leaves the old file or the whole new one
                 try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.READ)) {
@@ -762,7 +768,6 @@ public class SyncEngine {
             if (config.durableDownloads()) {
                 st.folderToSync(parent);
             }
-            long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
             st.bytes.addAndGet(got.bytes());
             st.journalPut(rel, new JournalState(got.bytes(), actualMtime, got.sha256(), tag));
