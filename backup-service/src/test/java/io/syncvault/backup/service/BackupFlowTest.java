@@ -394,9 +394,19 @@ class BackupFlowTest {
 
     @Test
     void anIntervalScheduleStartsBackups() {
+        scheduleStartsBackups(Map.of("scheduleInterval", "2s", "keepLast", 1));
+    }
+
+    @Test
+    void aCronScheduleStartsBackups() {
+        // Quartz syntax with seconds: every third second
+        scheduleStartsBackups(Map.of("scheduleCron", "*/3 * * * * ?", "keepLast", 1));
+    }
+
+    private void scheduleStartsBackups(Map<String, Object> schedule) {
         String name = "sched-" + UUID.randomUUID();
         writeSmallTree(name);
-        Map<String, Object> body = Api.definition(List.of(name), Map.of("scheduleInterval", "2s", "keepLast", 1));
+        Map<String, Object> body = Api.definition(List.of(name), schedule);
         String definitionId = Api.createDefinition(body);
         Map<String, Object> disabled = new java.util.HashMap<>(body);
         disabled.put("enabled", false);
