@@ -272,20 +272,30 @@ public class ObjectService {
         String key = ObjectKey.validate(rawKey);
         String providerKey = versionId == null ? key : versionKey(key, versionId);
         StorageProvider provider = store.provider();
-        ByteRange range = null;
         if (rangeHeader != null) {
             // the range is checked against the size before anything is opened
             ProviderObject object = call(() -> provider.head(providerKey)).orElseThrow(() -> notFound(key, versionId));
-            range = ByteRange.parse(rangeHeader, ObjectMetadata.decode(key, object).size());
+            ByteRange range = ByteRange.parse(rangeHeader, ObjectMetadata.decode(key, object).size());
             if (range != null && ObjectMetadata.format(object) == BodyFormat.PLAIN) {
                 ProviderRead part = open(provider, providerKey, range.first(), range.length(), key, versionId);
-                return new ObjectRead(ObjectMetadata.decode(key, part.object()), range, part.body());
+                if (part.object().versionTag().equals(object.versionTag())) {
+                    return new ObjectRead(ObjectMetadata.decode(key, part.object()), range, part.body());
+                }
+                closeQuietly(part); // replaced since the check: the range is judged again against what is there now
             }
         }
         // a whole read opens the object once: the provider describes what it opened
         ProviderRead read = open(provider, providerKey, 0, -1, key, versionId);
         ObjectInfo info = ObjectMetadata.decode(key, read.object());
         BodyFormat format = ObjectMetadata.format(read.object());
+        ByteRange range;
+        try {
+            // against the version opened, not the one a check before saw: a write may come in between
+            range = rangeHeader == null ? null : ByteRange.parse(rangeHeader, info.size());
+        } catch (RuntimeException e) {
+            closeQuietly(read);
+            throw e;
+        }
         try {
             InputStream plain = decoder(store, key, format, read.body());
             if (range == null) {
