@@ -3,6 +3,7 @@ package io.syncvault.storage.rest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -36,6 +37,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -89,7 +91,9 @@ class ObjectApiTest {
         String key = unique("race.txt");
         ObjectInfo first = objects.put(conditional(key, "version zero", null));
         ObjectService.StagedPut a = objects.stage(conditional(key, "from device a", first.versionTag()));
-        Thread.sleep(5); // the second copy is the newer one, as when the requests arrive one after the other
+        // the second copy is the newer one (version ids count milliseconds), as when the requests arrive one after the other
+        long firstCopied = System.currentTimeMillis();
+        await().pollInterval(Duration.ofMillis(1)).until(() -> System.currentTimeMillis() > firstCopied);
         ObjectService.StagedPut b = objects.stage(conditional(key, "from device b", first.versionTag()));
         objects.commit(a);
         assertThatThrownBy(() -> objects.commit(b)).isInstanceOfSatisfying(ProblemException.class,
