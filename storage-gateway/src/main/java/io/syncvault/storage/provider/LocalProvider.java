@@ -577,7 +577,6 @@ public final class LocalProvider implements StorageProvider {
         return normal;
     }
 
-    /** Creates a folder under the root and checks that no symlink on the way leads outside it. */
     /** Something made inside a folder of the store. */
     @FunctionalInterface
     private interface InFolder<T> {
@@ -610,6 +609,7 @@ public final class LocalProvider implements StorageProvider {
         return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     }
 
+    /** Creates a folder under the root and checks that no symlink on the way leads outside it. */
     private Path ensureDirectory(Path dir) throws IOException {
         // usually the folder exists: one stat instead of a failing mkdir and its exception
         if (!Files.isDirectory(dir)) {
