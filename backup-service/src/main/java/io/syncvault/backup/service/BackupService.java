@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.syncvault.backup.Backup;
 import io.syncvault.backup.BackupDefinition;
 import io.syncvault.backup.BackupManifest;
@@ -32,6 +33,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -227,6 +229,12 @@ public class BackupService {
                     new BackupManifest.Totals(fileCount, dirCount, bytes, written.storedBytes(), written.parts().size()),
                     written.parts(), written.files());
             byte[] manifestBytes = json.writeValueAsBytes(manifest);
+            // a run given up as dead meanwhile (its row marked FAILED, its parts free for the orphan cleanup)
+            // must not write a manifest: the backup would exist with parts the cleanup removed
+            if (!stillRunning(id)) {
+                throw new IOException("the backup was given up as dead while it ran (no heartbeat for "
+                        + config.orphanGrace() + "); its parts are left to the orphan cleanup");
+            }
             // the manifest goes last: from this moment the backup exists
             gateway.createSmall(plan.store(), BackupManifest.manifestKey(id), manifestBytes, sha256(manifestBytes));
             String manifestJson = new String(manifestBytes, java.nio.charset.StandardCharsets.UTF_8);
@@ -323,6 +331,32 @@ public class BackupService {
         }
     }
 
+    /** Renews the run's heartbeat if its row is still RUNNING; false when it was given up as dead. */
+    private static boolean stillRunning(String id) {
+        return QuarkusTransaction.requiringNew().call(() -> Backup.update("heartbeatAt = ?1 where id = ?2 and status = ?3",
+                Instant.now(), id, Backup.Status.RUNNING) > 0);
+    }
+
+    /**
+     * Renews the heartbeat of every backup this instance has started and not finished, also one that waits
+     * for a thread of the pool or for the gateway, so that no orphan cleanup (here or in another instance)
+     * takes it for dead and removes its parts while it runs. Progress renews it too, but only while files
+     * are written.
+     */
+    @Scheduled(every = "${syncvault.backup.progress-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeats() {
+        renewHeartbeats(Set.copyOf(finishing.keySet()));
+    }
+
+    /** Renews the heartbeats of those of {@code ids} that are RUNNING; how many it renewed. */
+    int renewHeartbeats(Set<String> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return QuarkusTransaction.requiringNew().call(() -> Backup.update("heartbeatAt = ?1 where id in ?2 and status = ?3",
+                Instant.now(), ids, Backup.Status.RUNNING));
+    }
+
     private void progress(String id, long files, long bytes, ArchiveWriter.Scan scan, int parts) {
         QuarkusTransaction.requiringNew().run(() -> {
             Backup b = Backup.findById(id);
@@ -390,6 +424,9 @@ public class BackupService {
                 "the run stopped (process ended) before the manifest was written", Backup.Status.RUNNING, fresh));
         List<String> removed = new ArrayList<>();
         for (String id : store.backupIds(storeName)) {
+            if (finishing.containsKey(id)) {
+                continue; // runs here: alive whatever its row says
+            }
             boolean alive = QuarkusTransaction.requiringNew().call(() -> Backup.count(
                     "id = ?1 and status = ?2 and heartbeatAt >= ?3", id, Backup.Status.RUNNING, fresh) > 0);
             if (!alive && !store.hasManifest(storeName, id)) {

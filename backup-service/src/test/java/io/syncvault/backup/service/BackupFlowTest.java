@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -390,6 +391,54 @@ class BackupFlowTest {
         given().auth().oauth2(Tokens.writer()).when().post("/v1/backup/definitions/defaults").then().statusCode(201)
                 .body("items", equalTo(List.of(".codebuddy/sessions", ".codebuddy/memory", ".codebuddy/settings")))
                 .body("maxBackups", equalTo(5)).body("scheduleInterval", equalTo("1h"));
+    }
+
+    @Test
+    void aRunGivenUpAsDeadWhileItRunsWritesNoManifestAndEndsFailed() throws Exception {
+        String name = "given-up-" + UUID.randomUUID();
+        Trees.generate(Api.root().resolve(name), 21, 400, 64L * PART);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
+        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
+                .then().statusCode(202).extract().path("id");
+        // as another instance's orphan cleanup does with a run whose heartbeat it found stale; its parts may go
+        QuarkusTransaction.requiringNew().run(() -> Backup.update("status = ?1, error = ?2 where id = ?3",
+                Backup.Status.FAILED, "the run stopped (process ended) before the manifest was written", id));
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Api.get(id).getString("error"))
+                .contains("given up as dead while it ran"));
+        assertThat(Api.get(id).getString("status")).isEqualTo("FAILED");
+        assertThat(Api.keys("default", "backups/" + id + "/")).doesNotContain("backups/" + id + "/manifest.json");
+    }
+
+    @Test
+    void heartbeatsAreRenewedForTheRunsNamedAndStillRunningOnly() {
+        Instant old = Instant.now().minus(Duration.ofHours(1));
+        List<String> ids = List.of("hb-" + UUID.randomUUID(), "hb-" + UUID.randomUUID(), "hb-" + UUID.randomUUID());
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int i = 0; i < ids.size(); i++) {
+                Backup b = new Backup();
+                b.id = ids.get(i);
+                b.definitionId = UUID.randomUUID();
+                b.definitionName = "heartbeat";
+                b.store = "default";
+                b.status = i == 2 ? Backup.Status.FAILED : Backup.Status.RUNNING;
+                b.createdAt = old;
+                b.heartbeatAt = old;
+                b.persist();
+            }
+        });
+        try {
+            // the first runs here; the second is another instance's; the third was given up
+            assertThat(backups.renewHeartbeats(java.util.Set.of(ids.get(0), ids.get(2)))).isEqualTo(1);
+            Map<String, Instant> beats = QuarkusTransaction.requiringNew().call(() -> Backup.<Backup>list("id in ?1", ids)
+                    .stream().collect(java.util.stream.Collectors.toMap(b -> b.id, b -> b.heartbeatAt)));
+            assertThat(beats.get(ids.get(0))).isAfter(Instant.now().minus(Duration.ofMinutes(1)));
+            assertThat(beats.get(ids.get(1))).isBefore(Instant.now().minus(Duration.ofMinutes(30)));
+            assertThat(beats.get(ids.get(2))).isBefore(Instant.now().minus(Duration.ofMinutes(30)));
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> Backup.delete("id in ?1", ids));
+        }
     }
 
     @Test
