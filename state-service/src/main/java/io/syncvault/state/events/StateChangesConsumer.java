@@ -24,12 +24,17 @@ import org.jboss.logging.Logger;
  * from the topic. Its own records are skipped; a record whose {@code ce_id} was applied
  * before is skipped too (delivery is at least once). The state is applied with the same
  * reconciliation as a client's reconcile, in one transaction with the {@code processed_event} row.
+ * A database outage is waited out (retried with growing pauses, up to 5 s apart); a record that
+ * fails for a reason of its own is skipped, logged, after {@value #ATTEMPTS} attempts.
  */
 @ApplicationScoped
 public class StateChangesConsumer {
 
     private static final Logger LOG = Logger.getLogger(StateChangesConsumer.class);
+    /** Attempts at a record that fails for a reason of its own before it is skipped (a database outage is waited out). */
     private static final int ATTEMPTS = 5;
+    private static final long FIRST_PAUSE_MILLIS = 100;
+    private static final long MAX_PAUSE_MILLIS = 5_000;
 
     private final StateService states;
     private final ObjectMapper json;
@@ -76,8 +81,8 @@ public class StateChangesConsumer {
         if (node.equals(origin) || state.namespace() == null) {
             return;
         }
-        RuntimeException last = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        long pause = FIRST_PAUSE_MILLIS;
+        for (int attempt = 1; ; attempt++) {
             try {
                 QuarkusTransaction.requiringNew().run(() -> {
                     if (ceId != null && em.createNativeQuery(
@@ -89,11 +94,44 @@ public class StateChangesConsumer {
                 });
                 return;
             } catch (RuntimeException e) {
-                last = e;
-                LOG.warnf("applying %s/%s failed (attempt %d): %s", state.namespace(), state.id(), attempt, e.getMessage());
+                boolean outage = unavailable(e);
+                if (!outage && attempt >= ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warnf("applying %s/%s failed (attempt %d%s), again in %d ms: %s", state.namespace(), state.id(), attempt,
+                        outage ? ", the database is out of reach" : "", pause, e.getMessage());
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
             }
         }
-        throw last;
+    }
+
+    /**
+     * Whether a failure is the database's (no connection, the pool's wait timed out, a deadlock or serialization
+     * failure, a shutdown) rather than the record's. Such a failure is waited out, however long it lasts: the
+     * record is applied once the database is back, and the records behind it wait (this partition's order is
+     * the states' order). Skipping it, as after a failure of the record itself, would lose that version here
+     * for good, since its offset is then committed.
+     */
+    static boolean unavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLException sql) {
+                String state = sql.getSQLState();
+                // no state: the pool or the driver before the server answered; 08 connection, 40 rollback
+                // (deadlock, serialization), 53 resources, 57 operator (shutdown), 55P03 lock not available
+                return state == null || state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
+                        || state.startsWith("57") || state.equals("55P03");
+            }
+        }
+        return false;
     }
 
     private static String header(Header h) {
