@@ -2,6 +2,7 @@ package io.syncvault.state.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.syncvault.state.Causality;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.NamespaceEntity;
 import io.syncvault.state.PendingOperation;
@@ -120,6 +121,7 @@ public class StateService {
     }
 
     private SyncState write(String ns, String id, StateStore.Stored previous, JsonNode data, boolean delete) {
+        storable(id, delete ? null : data);
         Instant now = now();
         SyncState before = previous == null ? null : previous.state();
         VectorClock clock = (before == null ? VectorClock.empty() : before.clock()).increment(node, now)
@@ -255,6 +257,36 @@ public class StateService {
                 changes.published.size());
     }
 
+    /** The longest node name a version may name as its last writer (the column's size). */
+    private static final int MAX_WRITER = 200;
+
+    /**
+     * Refuses (400) data the database cannot keep: PostgreSQL's jsonb has no place for the NUL character
+     * (U+0000) in a string or a field name, and refused the whole write, or reconcile batch, with a 500.
+     */
+    static void storable(String id, JsonNode data) {
+        if (data != null && holdsNul(data)) {
+            throw ProblemException.badRequest("state " + id + ": its data holds a NUL character (\\u0000), which cannot be stored");
+        }
+    }
+
+    private static boolean holdsNul(JsonNode data) {
+        java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>(List.of(data));
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
+                return true;
+            }
+            for (java.util.Iterator<String> names = node.fieldNames(); names.hasNext();) {
+                if (names.next().indexOf('\0') >= 0) {
+                    return true;
+                }
+            }
+            node.elements().forEachRemaining(pending::push);
+        }
+        return false;
+    }
+
     /** Checks and normalizes a version received from outside this node. */
     public static SyncState sanitize(String ns, SyncState r) {
         if (r == null) {
@@ -272,6 +304,10 @@ public class StateService {
         if (r.lastWriter() == null || r.lastWriter().isBlank()) {
             throw ProblemException.badRequest("state " + r.id() + " has no lastWriter");
         }
+        if (r.lastWriter().length() > MAX_WRITER || r.lastWriter().indexOf('\0') >= 0) {
+            throw ProblemException.badRequest("state " + r.id() + ": lastWriter must be at most " + MAX_WRITER
+                    + " characters, without NUL");
+        }
         if (r.updatedAt() == null) {
             throw ProblemException.badRequest("state " + r.id() + " has no updatedAt");
         }
@@ -279,6 +315,7 @@ public class StateService {
         if (!r.deleted() && (data == null || data.isNull())) {
             throw ProblemException.badRequest("state " + r.id() + " has no data and is not deleted");
         }
+        storable(r.id(), data);
         Instant updated = r.updatedAt().truncatedTo(ChronoUnit.MICROS);
         Instant created = r.createdAt() == null ? updated : r.createdAt().truncatedTo(ChronoUnit.MICROS);
         return new SyncState(ns, r.id(), data, r.clock(), r.lastWriter(), 0, created, updated,
@@ -299,12 +336,21 @@ public class StateService {
             throw ProblemException.badRequest("resolution CUSTOM needs data");
         }
         StateStore.Stored current = store.find(ns, c.stateId(), true).orElseThrow();
+        boolean writtenSince = current.state().clock().compare(c.local().clock()) != Causality.EQUAL;
+        if (resolution == Resolution.REMOTE && writtenSince) {
+            // the remote version would go over a local write the caller has not seen, silently
+            throw ProblemException.conflict("state " + c.stateId() + " was written here (version " + current.state().version()
+                    + ") since this conflict was recorded; read it again, then resolve with LOCAL (keeps it) or CUSTOM")
+                    .with("currentVersion", current.state().version());
+        }
         SyncState chosen = switch (resolution) {
-            case LOCAL -> c.local();
+            // this node's version as it is now: a write made since the conflict was recorded is kept, not undone
+            case LOCAL -> current.state();
             case REMOTE -> c.remote();
             case CUSTOM -> null;
         };
         JsonNode newData = chosen == null ? data : chosen.data();
+        storable(c.stateId(), newData);
         boolean deleted = chosen != null && chosen.deleted();
         Instant now = now();
         // a person's decision is a new write: it descends from both versions and from this node's

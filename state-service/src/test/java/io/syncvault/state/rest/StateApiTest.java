@@ -398,6 +398,43 @@ class StateApiTest {
         reconcile(ns, List.of(r)).then().body("unchangedCount", equalTo(1)).body("conflictCount", equalTo(0));
     }
 
+    @Test
+    void aResolutionAfterALocalWriteKeepsThatWriteOrRefusesToGoOverIt() {
+        String ns = namespace("MANUAL");
+        concurrentPair("MANUAL", ns, Instant.now());
+        Map<String, Object> r = remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer", Instant.now());
+        String conflictId = reconcile(ns, List.of(r)).then().statusCode(200).body("conflictCount", equalTo(1))
+                .extract().path("conflicts[0].id");
+        // written here after the conflict was recorded, by someone who did not look at it
+        writer().header("If-Match", "2").body(Map.of("data", Map.of("a", 3, "b", 1)))
+                .when().put("/v1/namespaces/" + ns + "/states/c").then().statusCode(200);
+
+        writer().body(Map.of("resolution", "REMOTE")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(409)
+                .body("currentVersion", equalTo(3));
+        reader().when().get("/v1/namespaces/" + ns + "/states/c").then().body("data.a", equalTo(3));
+        writer().body(Map.of("resolution", "LOCAL")).when()
+                .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(200)
+                .body("data.a", equalTo(3)).body("clock.peer.counter", equalTo(1));
+        reader().when().get("/v1/namespaces/" + ns + "/states/c").then().body("data.a", equalTo(3));
+    }
+
+    @Test
+    void dataOrWritersTheDatabaseCannotKeepAreRefusedAndNothingOfTheBatchIsApplied() {
+        String ns = namespace("LAST_WRITE_WINS");
+        create(ns, "nul", Map.of("text", "a\u0000b")).then().statusCode(400).body("detail", containsString("NUL"));
+        create(ns, "nul", Map.of("a\u0000b", 1)).then().statusCode(400);
+        reader().when().get("/v1/namespaces/" + ns + "/states/nul").then().statusCode(404);
+
+        Map<String, Object> fine = remote("fine", Map.of("a", 1), Map.of("peer", 1L), "peer", Instant.now());
+        Map<String, Object> longWriter = remote("long", Map.of("a", 1), Map.of("peer", 1L), "p".repeat(201), Instant.now());
+        reconcile(ns, List.of(fine, longWriter)).then().statusCode(400).body("detail", containsString("lastWriter"));
+        reader().when().get("/v1/namespaces/" + ns + "/states/fine").then().statusCode(404);
+        reconcile(ns, List.of(fine, remote("nul", Map.of("t", "\u0000"), Map.of("peer", 1L), "peer", Instant.now())))
+                .then().statusCode(400);
+        reconcile(ns, List.of(fine)).then().statusCode(200).body("appliedCount", equalTo(1));
+    }
+
     // ------------------------------------------------------------------ export, import
 
     @Test
