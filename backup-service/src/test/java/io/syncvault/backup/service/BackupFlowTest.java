@@ -296,9 +296,7 @@ class BackupFlowTest {
         String name = "awaited-" + UUID.randomUUID();
         Trees.generate(Api.root().resolve(name), 21, 300, 4L * PART);
         String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
-        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
-                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
-                .then().statusCode(202).extract().path("id");
+        String id = Api.start(definitionId);
 
         // one request answers once the backup is over: no RUNNING answer to poll again
         var backup = given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60).when().get("/v1/backups/" + id)
@@ -398,9 +396,7 @@ class BackupFlowTest {
         String name = "given-up-" + UUID.randomUUID();
         Trees.generate(Api.root().resolve(name), 21, 400, 64L * PART);
         String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
-        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
-                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
-                .then().statusCode(202).extract().path("id");
+        String id = Api.start(definitionId);
         // as another instance's orphan cleanup does with a run whose heartbeat it found stale; its parts may go
         QuarkusTransaction.requiringNew().run(() -> Backup.update("status = ?1, error = ?2 where id = ?3",
                 Backup.Status.FAILED, "the run stopped (process ended) before the manifest was written", id));
@@ -505,9 +501,7 @@ class BackupFlowTest {
         String name = "nostore-" + UUID.randomUUID();
         writeSmallTree(name);
         String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("store", "no-such-store")));
-        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
-                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
-                .then().statusCode(202).extract().path("id");
+        String id = Api.start(definitionId);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(Api.get(id).getString("status")));
         assertThat(Api.get(id).getString("error")).contains("no-such-store");

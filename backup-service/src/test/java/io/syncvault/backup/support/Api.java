@@ -45,11 +45,16 @@ public final class Api {
                 .when().post("/v1/backup/definitions").then().statusCode(201).extract().path("id");
     }
 
-    /** Starts a backup and waits until it is COMPLETED; returns its id. */
-    public static String backup(String definitionId) {
-        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+    /** Starts a backup (202); returns its id at once. */
+    public static String start(String definitionId) {
+        return given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
                 .body(Map.of("definitionId", definitionId)).when().post("/v1/backups")
                 .then().statusCode(202).extract().path("id");
+    }
+
+    /** Starts a backup and waits until it is COMPLETED; returns its id. */
+    public static String backup(String definitionId) {
+        String id = start(definitionId);
         await().atMost(Duration.ofMinutes(3)).until(() -> {
             String status = get(id).getString("status");
             if ("FAILED".equals(status)) {
