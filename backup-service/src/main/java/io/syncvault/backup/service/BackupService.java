@@ -20,6 +20,7 @@ import io.syncvault.backup.config.BackupConfig;
 import io.syncvault.backup.events.BackupEvents;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.persistence.LockModeType;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.security.MessageDigest;
@@ -105,7 +106,9 @@ public class BackupService {
     public String start(UUID definitionId, String trigger) {
         String id = newId(Instant.now());
         Plan plan = QuarkusTransaction.requiringNew().call(() -> {
-            BackupDefinition d = BackupDefinition.findById(definitionId);
+            // the definition's row locked: two starts of one definition (a schedule and a request, two instances)
+            // take turns, so the second sees the first's RUNNING row instead of both starting
+            BackupDefinition d = BackupDefinition.findById(definitionId, LockModeType.PESSIMISTIC_WRITE);
             if (d == null) {
                 throw ProblemException.notFound("no backup definition " + definitionId);
             }

@@ -392,6 +392,40 @@ class BackupFlowTest {
     }
 
     @Test
+    void startsOfOneDefinitionAtTheSameMomentStartOneBackup() throws Exception {
+        String name = "together-" + UUID.randomUUID();
+        Trees.generate(Api.root().resolve(name), 22, 300, 16L * PART);
+        String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
+        int starts = 6;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(starts);
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < starts; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                            .body(Map.of("definitionId", definitionId)).when().post("/v1/backups").statusCode();
+                }));
+            }
+            go.countDown();
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<Integer> answer : answers) {
+                statuses.add(answer.get());
+            }
+            assertThat(statuses).as("one start, the others told one runs").containsOnly(202, 409)
+                    .filteredOn(s -> s == 202).hasSize(1);
+        } finally {
+            pool.shutdown();
+        }
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                .queryParam("definitionId", definitionId).queryParam("status", "RUNNING").when().get("/v1/backups")
+                .then().body("total", equalTo(0)));
+        given().auth().oauth2(Tokens.reader()).queryParam("definitionId", definitionId).when().get("/v1/backups")
+                .then().body("total", equalTo(1));
+    }
+
+    @Test
     void aRunGivenUpAsDeadWhileItRunsWritesNoManifestAndEndsFailed() throws Exception {
         String name = "given-up-" + UUID.randomUUID();
         Trees.generate(Api.root().resolve(name), 21, 400, 64L * PART);
