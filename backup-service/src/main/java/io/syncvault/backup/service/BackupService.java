@@ -204,12 +204,11 @@ public class BackupService {
             }
             ArchiveWriter writer = new ArchiveWriter(sources, plan.include(), plan.exclude());
             ArchiveWriter.Scan scan = writer.scan();
-            QuarkusTransaction.requiringNew().run(() -> {
-                Backup b = Backup.findById(id);
-                b.filesTotal = scan.files();
-                b.bytesTotal = scan.bytes();
-                b.heartbeatAt = Instant.now();
-            });
+            // updates of the running row name their columns and require RUNNING: writing the whole row back, as
+            // read a moment before, would undo a FAILED mark that an orphan cleanup made in between
+            QuarkusTransaction.requiringNew().run(() -> Backup.update(
+                    "filesTotal = ?1, bytesTotal = ?2, heartbeatAt = ?3 where id = ?4 and status = ?5",
+                    scan.files(), scan.bytes(), Instant.now(), id, Backup.Status.RUNNING));
             PartSink gatewaySink = gateway.partSink(plan.store(), i -> BackupManifest.partKey(id, i));
             PartSink counting = new CountingSink(gatewaySink, partsDone);
             BackupStreams.Written written = BackupStreams.backup(writer, plan.compression(), plan.partSize(), counting,
@@ -362,13 +361,11 @@ public class BackupService {
 
     private void progress(String id, long files, long bytes, ArchiveWriter.Scan scan, int parts) {
         QuarkusTransaction.requiringNew().run(() -> {
-            Backup b = Backup.findById(id);
-            b.filesDone = files;
-            b.bytesDone = bytes;
-            b.partsDone = parts;
-            b.heartbeatAt = Instant.now();
-            events.publish(BackupEvents.BACKUP_PROGRESS, id, Map.of("filesDone", files, "filesTotal", scan.files(),
-                    "bytesDone", bytes, "bytesTotal", scan.bytes(), "partsDone", parts));
+            if (Backup.update("filesDone = ?1, bytesDone = ?2, partsDone = ?3, heartbeatAt = ?4 where id = ?5 and status = ?6",
+                    files, bytes, parts, Instant.now(), id, Backup.Status.RUNNING) > 0) {
+                events.publish(BackupEvents.BACKUP_PROGRESS, id, Map.of("filesDone", files, "filesTotal", scan.files(),
+                        "bytesDone", bytes, "bytesTotal", scan.bytes(), "partsDone", parts));
+            }
         });
     }
 
