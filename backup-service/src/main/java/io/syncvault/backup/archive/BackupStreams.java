@@ -46,7 +46,8 @@ public final class BackupStreams {
      * Streams the parts through decompression and untar. Reads every part to its end, so each
      * part's checksum is checked even where the archive ends before the part does. A damaged
      * stream fails with a {@link BackupCorruptException} naming the part being read; a target
-     * that cannot be written, with an {@link ArchiveExtractor.TargetException} naming the path.
+     * that cannot be written, with an {@link ArchiveExtractor.TargetException} naming the path;
+     * a store that cannot be reached, with a {@link PartChainInputStream.Unavailable}.
      *
      * <p>Download, part checksums and decompression run on a read-ahead thread, up to
      * {@link #READ_AHEAD_BYTES} ahead of the extractor (checksums, file writes) on the caller's
@@ -72,9 +73,12 @@ public final class BackupStreams {
             // a damaged part, or a target that cannot be written: each says so itself
             throw e;
         } catch (IOException e) {
+            // raised on the read-ahead thread and handed over wrapped
             if (e.getCause() instanceof BackupCorruptException corrupt) {
-                // raised on the read-ahead thread and handed over wrapped
                 throw corrupt;
+            }
+            if (e.getCause() instanceof PartChainInputStream.Unavailable unavailable) {
+                throw unavailable;
             }
             String part = chain.currentPart();
             if (part == null) {

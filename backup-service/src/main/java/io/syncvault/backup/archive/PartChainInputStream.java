@@ -13,13 +13,34 @@ import java.util.List;
  * The parts of a backup read back as one stream, in order, one part open at a time. Each
  * part's size and SHA-256 are checked against the manifest when its end is reached; a missing,
  * short, long or altered part fails with a {@link BackupCorruptException} naming it. Errors
- * from the part's source while it streams are reported the same way.
+ * from the part's source while it streams are reported the same way, unless the source says the
+ * store itself could not be reached ({@link PartSource#unreachable}): that is an
+ * {@link Unavailable}, not a damaged backup.
  */
 public final class PartChainInputStream extends InputStream {
 
     /** Opens one stored part for reading. */
     public interface PartSource {
+        /** Opens the part; throws {@link Unavailable} when the store cannot be reached (not a damaged part). */
         InputStream open(PartEntry part) throws IOException;
+
+        /**
+         * Asked when a part's stream fails while it is read: whether the store can be reached at all. When it
+         * cannot, the failure says nothing about the part, and the read fails with {@link Unavailable}.
+         */
+        default boolean unreachable(PartEntry part, IOException failure) {
+            return false;
+        }
+    }
+
+    /**
+     * The store holding the parts could not be reached: the backup may be whole, nothing can be said of it.
+     * The cause is the source's own exception.
+     */
+    public static final class Unavailable extends RuntimeException {
+        public Unavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private final List<PartEntry> parts;
@@ -60,6 +81,10 @@ public final class PartChainInputStream extends InputStream {
             try {
                 n = current.read(b, off, len);
             } catch (IOException e) {
+                if (source.unreachable(part, e)) {
+                    throw new Unavailable(currentPart() + " could not be read: the store is not reachable ("
+                            + e.getMessage() + ")", e);
+                }
                 throw new BackupCorruptException(currentPart(), null,
                         currentPart() + " could not be read completely: " + e.getMessage(), e);
             }

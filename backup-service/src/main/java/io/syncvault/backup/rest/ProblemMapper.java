@@ -5,6 +5,7 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.syncvault.backup.ProblemException;
+import io.syncvault.backup.archive.PartChainInputStream;
 import io.syncvault.backup.client.GatewayException;
 import io.syncvault.backup.client.GatewayUnavailableException;
 import jakarta.validation.ConstraintViolationException;
@@ -65,17 +66,20 @@ public class ProblemMapper {
 
     @ServerExceptionMapper({CircuitBreakerOpenException.class, TimeoutException.class})
     public Response dependencyDown(RuntimeException e) {
-        return Response.fromResponse(respond(503, "dependency-unavailable", "Service unavailable",
-                "a dependency is not answering; retry later", Map.of()))
-                .header("Retry-After", "5").build();
+        return unavailable("dependency-unavailable", "a dependency is not answering; retry later");
+    }
+
+    /** A backup's parts could not be read because the gateway could not be reached: 503, nothing said about the backup. */
+    @ServerExceptionMapper
+    public Response partsUnavailable(PartChainInputStream.Unavailable e) {
+        return unavailable("gateway-unavailable", e.getMessage());
     }
 
     /** The storage gateway failed or refused: 503 when it is down, its 404 as ours, anything else a bad gateway. */
     @ServerExceptionMapper
     public Response gateway(GatewayException e) {
         if (e instanceof GatewayUnavailableException) {
-            return Response.fromResponse(respond(503, "gateway-unavailable", "Service unavailable", e.getMessage(), Map.of()))
-                    .header("Retry-After", "5").build();
+            return unavailable("gateway-unavailable", e.getMessage());
         }
         if (e.notFound()) {
             return respond(404, "not-found", "Not found", e.getMessage(), Map.of());
@@ -100,6 +104,11 @@ public class ProblemMapper {
         LOG.errorf(e, "unexpected failure, reference %s", reference);
         return respond(500, "internal-error", "Internal error",
                 "the request failed unexpectedly; reference " + reference, Map.of());
+    }
+
+    private static Response unavailable(String type, String detail) {
+        return Response.fromResponse(respond(503, type, "Service unavailable", detail, Map.of()))
+                .header("Retry-After", "5").build();
     }
 
     private static Response respond(int status, String type, String title, String detail, Map<String, Object> ext) {

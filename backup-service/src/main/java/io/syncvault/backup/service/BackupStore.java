@@ -3,17 +3,21 @@ package io.syncvault.backup.service;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncvault.backup.BackupCorruptException;
 import io.syncvault.backup.BackupManifest;
+import io.syncvault.backup.BackupManifest.PartEntry;
 import io.syncvault.backup.ProblemException;
 import io.syncvault.backup.archive.PartChainInputStream;
 import io.syncvault.backup.client.GatewayException;
 import io.syncvault.backup.client.GatewayTypes.ObjectItem;
 import io.syncvault.backup.client.GatewayTypes.ObjectPage;
+import io.syncvault.backup.client.GatewayUnavailableException;
 import io.syncvault.backup.client.StorageGatewayClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
 /** Backups as they lie in a store: {@code backups/<id>/part-NNNNN} and {@code backups/<id>/manifest.json}. */
 @ApplicationScoped
@@ -43,24 +47,69 @@ public class BackupStore {
             }
             throw e;
         } catch (IOException e) {
+            if (gatewayUnreachable(store, BackupManifest.manifestKey(id))) {
+                throw new GatewayUnavailableException(0, "the manifest of backup " + id
+                        + " could not be read: the storage gateway is not reachable (" + e.getMessage() + ")", e);
+            }
             throw new ProblemException(422, "manifest-unreadable", "Manifest unreadable",
                     "the manifest of backup " + id + " cannot be read: " + e.getMessage()).with("backupId", id);
         }
     }
 
-    /** Reads parts from the store; a missing part is reported by name. */
+    /**
+     * Reads parts from the store; a missing part is reported by name. A gateway that cannot be reached, when a part
+     * is opened or while it streams, is {@link PartChainInputStream.Unavailable}: an outage says nothing about the
+     * backup, so it is not reported as damage.
+     */
     public PartChainInputStream.PartSource parts(String store) {
-        return part -> {
-            try {
-                return gateway.open(store, part.key());
-            } catch (GatewayException e) {
+        return new PartChainInputStream.PartSource() {
+            @Override
+            public InputStream open(PartEntry part) {
                 String name = BackupManifest.partName(part.index());
-                if (e.notFound()) {
-                    throw new BackupCorruptException(name, null, name + " is missing from store '" + store + "'");
+                try {
+                    return gateway.open(store, part.key());
+                } catch (GatewayException e) {
+                    if (e.notFound()) {
+                        throw new BackupCorruptException(name, null, name + " is missing from store '" + store + "'");
+                    }
+                    if (isOutage(e)) {
+                        throw new PartChainInputStream.Unavailable(name + " could not be read: " + e.getMessage(), e);
+                    }
+                    throw new BackupCorruptException(name, null, name + " cannot be read: " + e.getMessage(), e);
+                } catch (CircuitBreakerOpenException | TimeoutException e) {
+                    throw new PartChainInputStream.Unavailable(name + " could not be read: the storage gateway is not"
+                            + " answering (" + e.getClass().getSimpleName() + ")", e);
                 }
-                throw new BackupCorruptException(name, null, name + " cannot be read: " + e.getMessage(), e);
+            }
+
+            @Override
+            public boolean unreachable(PartEntry part, IOException failure) {
+                return gatewayUnreachable(store, part.key());
             }
         };
+    }
+
+    /**
+     * Asked after a read failed midway: whether the gateway can be reached now. A gateway that answers (whatever the
+     * answer) could send the object, so the failure lies with the object; one that does not may have sent it whole.
+     */
+    private boolean gatewayUnreachable(String store, String key) {
+        try {
+            gateway.exists(store, key);
+            return false;
+        } catch (GatewayException e) {
+            return isOutage(e);
+        } catch (CircuitBreakerOpenException | TimeoutException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Not reached, or failing as a whole (502, 503, 504). A 500 is the gateway failing on this object (it answers
+     * 500 for a stored object it cannot decode), so it counts as the object's fault.
+     */
+    private static boolean isOutage(GatewayException e) {
+        return e instanceof GatewayUnavailableException && (e.status() == 0 || e.status() >= 502);
     }
 
     /** The ids of every backup folder in the store, with or without a manifest. */

@@ -83,6 +83,10 @@ public class RestoreService {
                                             filesTotal, "bytesDone", bytes, "bytesTotal", bytesTotal)));
                         }
                     });
+        } catch (PartChainInputStream.Unavailable e) {
+            // an outage, not damage: what was restored so far stays, a restore started again completes it
+            failed(backupId, restoreId, e.getMessage());
+            throw e;
         } catch (BackupCorruptException e) {
             failed(backupId, restoreId, e.getMessage());
             throw corrupt(backupId, e.part(), e.file(), "restore of backup " + backupId + " failed: " + e.getMessage());

@@ -15,6 +15,7 @@ import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.backup.Backup;
 import io.syncvault.backup.support.Api;
+import io.syncvault.backup.support.GatewayLink;
 import io.syncvault.backup.support.Tokens;
 import io.syncvault.backup.support.Trees;
 import jakarta.inject.Inject;
@@ -169,6 +170,52 @@ class BackupFlowTest {
                 .when().post("/v1/backups/" + id + "/restore").then().statusCode(422)
                 .body("part", equalTo("part-00003")).body("detail", containsString("part-00003"));
         assertOnlyCompleteFiles(source.getParent(), target);
+    }
+
+    @Test
+    void aGatewayOutageDuringVerifyOrRestoreIsA503ThatSaysNothingAboutTheBackup() throws Exception {
+        String name = "outage-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        Trees.generate(source, 23, 12, 8L * PART);
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
+                Map.of("partSize", PART, "compression", "NONE"))));
+        int parts = Api.get(id).getList("manifest.parts").size();
+        assertThat(parts).isGreaterThanOrEqualTo(6);
+        // what goes through the link before the parts: the manifest and the headers of its answer
+        long manifest = given().auth().oauth2(Tokens.reader()).baseUri(Api.gatewayUrl())
+                .when().get("/v1/stores/default/objects/backups/" + id + "/manifest.json").then().statusCode(200)
+                .extract().asByteArray().length + 1024L;
+        try {
+            // cut while a part streams: the service cannot tell whether the rest is whole
+            Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+            GatewayLink.cutAfter(manifest + 9L * PART / 2);
+            given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                    .body(Map.of("targetPath", target.toString())).when().post("/v1/backups/" + id + "/restore")
+                    .then().statusCode(503).body("type", equalTo("urn:syncvault:problem:gateway-unavailable"))
+                    .body("detail", containsString("part-0000"));
+            assertOnlyCompleteFiles(source.getParent(), target);
+
+            GatewayLink.cutAfter(manifest + 5L * PART / 2);
+            given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                    .when().post("/v1/backups/" + id + "/verify").then().statusCode(503)
+                    .body("type", equalTo("urn:syncvault:problem:gateway-unavailable"))
+                    .body("detail", containsString("part-0000"));
+
+            GatewayLink.cut();
+            given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
+                    .when().post("/v1/backups/" + id + "/verify").then().statusCode(503);
+        } finally {
+            GatewayLink.mend();
+        }
+        // nothing was held against the backup: once the gateway is reachable it verifies and restores whole
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                .contentType(ContentType.JSON).body(Map.of()).when().post("/v1/backups/" + id + "/verify")
+                .then().statusCode(200).body("ok", equalTo(true)).body("partsChecked", equalTo(parts)));
+        assertThat(Api.get(id).getString("status")).isEqualTo("COMPLETED");
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(200);
+        Trees.assertSameTree(source, target.resolve(name));
     }
 
     @Test

@@ -18,8 +18,9 @@ public final class Api {
     private Api() {
     }
 
+    /** The gateway itself (the service reaches it through a {@link GatewayLink}). */
     public static String gatewayUrl() {
-        return ConfigProvider.getConfig().getValue("syncvault.gateway.url", String.class);
+        return ConfigProvider.getConfig().getValue("syncvault.test.gateway.url", String.class);
     }
 
     public static java.nio.file.Path root() {

@@ -76,6 +76,10 @@ public final class GatewayProcess {
         return "http://127.0.0.1:" + port;
     }
 
+    public int port() {
+        return port;
+    }
+
     /** Where the gateway keeps a local store's objects ({@code <root>/<key>}). */
     public Path storeRoot(String store) {
         return data.resolve(store);
@@ -84,6 +88,7 @@ public final class GatewayProcess {
     public Map<String, String> config() {
         Map<String, String> config = new LinkedHashMap<>();
         config.put("syncvault.gateway.url", url());
+        config.put("syncvault.test.gateway.url", url());
         config.put("syncvault.test.gateway.default-root", storeRoot("default").toString());
         config.put("syncvault.test.gateway.secure-root", storeRoot("secure").toString());
         return config;

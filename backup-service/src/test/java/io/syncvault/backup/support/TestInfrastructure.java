@@ -18,11 +18,13 @@ import java.util.Map;
  * PostgreSQL are up (and says which script starts them when they are not), reads the local
  * connection settings that deploy/local/infra wrote, and makes a fresh JWT key pair for
  * this run (no key lives in the repository); then starts the real storage gateway (see
- * {@link GatewayProcess}) with that key and gives this service a fresh backup root.
+ * {@link GatewayProcess}) with that key, reached through a {@link GatewayLink}, and gives this
+ * service a fresh backup root.
  */
 public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     private GatewayProcess gateway;
+    private GatewayLink link;
 
     static final Path ENV_FILE = Path.of("..", "deploy", "local", "run", "env");
 
@@ -37,6 +39,9 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         // the real gateway, trusting this run's key; backups read from and restore into a fresh root
         gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka);
         config.putAll(gateway.config());
+        // the service reaches the gateway through a relay a test can cut; the tests' own calls go to it directly
+        link = GatewayLink.start(gateway.port());
+        config.put("syncvault.gateway.url", link.url());
         try {
             Path roots = Files.createDirectories(Path.of("target", "backup-roots", java.util.UUID.randomUUID().toString()));
             config.put("syncvault.backup.roots", roots.toAbsolutePath().toString());
@@ -49,6 +54,9 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (link != null) {
+            link.close();
+        }
         if (gateway != null) {
             gateway.stop();
         }
