@@ -327,15 +327,18 @@ public class StateService {
     @Transactional
     public SyncState resolve(String ns, UUID conflictId, Resolution resolution, JsonNode data) {
         namespace(ns);
-        StateConflict c = store.conflict(ns, conflictId, true)
-                .orElseThrow(() -> ProblemException.notFound("no conflict " + conflictId + " in namespace " + ns));
-        if (!c.open()) {
-            throw ProblemException.conflict("conflict " + conflictId + " was already resolved (" + c.resolution() + ")");
-        }
         if (resolution == Resolution.CUSTOM && (data == null || data.isNull())) {
             throw ProblemException.badRequest("resolution CUSTOM needs data");
         }
-        StateStore.Stored current = store.find(ns, c.stateId(), true).orElseThrow();
+        String stateId = store.conflict(ns, conflictId, false).map(StateConflict::stateId)
+                .orElseThrow(() -> ProblemException.notFound("no conflict " + conflictId + " in namespace " + ns));
+        // the state first, then its conflict, in the order every write takes them (a write that supersedes the
+        // conflict updates its row while it holds the state): the other order deadlocked against such a write
+        StateStore.Stored current = store.find(ns, stateId, true).orElseThrow();
+        StateConflict c = store.conflict(ns, conflictId, true).orElseThrow();
+        if (!c.open()) {
+            throw ProblemException.conflict("conflict " + conflictId + " was already resolved (" + c.resolution() + ")");
+        }
         boolean writtenSince = current.state().clock().compare(c.local().clock()) != Causality.EQUAL;
         if (resolution == Resolution.REMOTE && writtenSince) {
             // the remote version would go over a local write the caller has not seen, silently

@@ -420,6 +420,37 @@ class StateApiTest {
     }
 
     @Test
+    void aResolutionBesideAReconcileThatSupersedesTheConflictEndsOneWayOrTheOtherWithoutAFailure() throws Exception {
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 25; round++) {
+                String ns = namespace("MANUAL");
+                concurrentPair("MANUAL", ns, Instant.now());
+                String conflictId = reconcile(ns, List.of(remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer",
+                        Instant.now()))).then().statusCode(200).extract().path("conflicts[0].id");
+                // a peer's version after both: it supersedes the conflict while a person resolves it
+                Map<String, Object> after = remote("c", Map.of("a", 9), Map.of(node, 2L, "peer", 2L), "peer", Instant.now());
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                var resolved = two.submit(() -> {
+                    start.await();
+                    return writer().body(Map.of("resolution", "LOCAL")).when()
+                            .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().extract();
+                });
+                var reconciled = two.submit(() -> {
+                    start.await();
+                    return reconcile(ns, List.of(after)).then().extract();
+                });
+                // resolved first (then the peer's version is concurrent with the resolution) or superseded first
+                assertThat(resolved.get().statusCode()).as(resolved.get().asString()).isIn(200, 409);
+                assertThat(reconciled.get().statusCode()).as(reconciled.get().asString()).isEqualTo(200);
+                reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(200);
+            }
+        } finally {
+            two.shutdownNow();
+        }
+    }
+
+    @Test
     void dataOrWritersTheDatabaseCannotKeepAreRefusedAndNothingOfTheBatchIsApplied() {
         String ns = namespace("LAST_WRITE_WINS");
         create(ns, "nul", Map.of("text", "a\u0000b")).then().statusCode(400).body("detail", containsString("NUL"));
