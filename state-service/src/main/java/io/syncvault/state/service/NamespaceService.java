@@ -10,6 +10,7 @@ import io.syncvault.state.events.Outbox;
 import io.syncvault.state.events.OutboxRelay;
 import io.syncvault.state.events.StateEvents;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,19 +54,13 @@ public class NamespaceService {
         ConflictStrategy parsed = strategy(strategy);
         Duration interval = interval(autoSyncInterval);
         Instant now = StateService.now();
-        NamespaceEntity e = NamespaceEntity.findById(name);
-        boolean created = e == null;
-        if (created) {
-            e = new NamespaceEntity();
-            e.name = name;
-            e.createdAt = now;
-        }
+        // created by an insert that gives way to a create at the same moment (two of them both found nothing and
+        // the second insert failed: a 500 for an idempotent PUT); then the row, locked, takes this request's settings
+        boolean created = store.createNamespaceIfAbsent(name, parsed, now);
+        NamespaceEntity e = NamespaceEntity.findById(name, LockModeType.PESSIMISTIC_WRITE);
         e.conflictStrategy = parsed;
         e.autoSyncIntervalMs = interval == null ? null : interval.toMillis();
         e.updatedAt = now;
-        if (created) {
-            e.persist();
-        }
         return new Saved(e.toNamespace(), created);
     }
 

@@ -245,8 +245,9 @@ public class StateStore {
         }
     }
 
-    public void createNamespaceIfAbsent(String name, ConflictStrategy strategy, Instant now) {
-        update("insert into namespace (name, conflict_strategy, created_at, updated_at) values (?, ?, ?, ?)"
+    /** Creates the namespace unless it exists (also when another transaction creates it at the same moment); true when created. */
+    public boolean createNamespaceIfAbsent(String name, ConflictStrategy strategy, Instant now) {
+        return 1 == update("insert into namespace (name, conflict_strategy, created_at, updated_at) values (?, ?, ?, ?)"
                 + " on conflict (name) do nothing", ps -> {
                     ps.setString(1, name);
                     ps.setString(2, strategy.name());

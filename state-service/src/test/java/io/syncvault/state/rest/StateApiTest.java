@@ -124,6 +124,33 @@ class StateApiTest {
         reader().when().get("/v1/namespaces/" + ns).then().statusCode(200).body("conflictStrategy", equalTo("MANUAL"));
     }
 
+    @Test
+    void aNamespacePutSixTimesAtTheSameMomentIsCreatedOnceAndNoneFails() throws Exception {
+        String ns = "ns-" + UUID.randomUUID().toString().substring(0, 12);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+        List<Integer> statuses = new java.util.ArrayList<>();
+        try {
+            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return writer().body(Map.of("conflictStrategy", "MERGE")).when().put("/v1/namespaces/" + ns)
+                            .statusCode();
+                }));
+            }
+            go.countDown();
+            for (java.util.concurrent.Future<Integer> answer : answers) {
+                statuses.add(answer.get());
+            }
+        } finally {
+            pool.shutdown();
+        }
+        // a PUT is idempotent: one creates it, the others find it made and set the same settings
+        assertThat(statuses).containsOnly(200, 201).filteredOn(s -> s == 201).hasSize(1);
+        reader().when().get("/v1/namespaces/" + ns).then().statusCode(200).body("conflictStrategy", equalTo("MERGE"));
+    }
+
     // ------------------------------------------------------------------ CRUD
 
     @Test
