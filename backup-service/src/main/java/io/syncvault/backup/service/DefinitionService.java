@@ -10,7 +10,9 @@ import io.syncvault.backup.ProblemException;
 import io.syncvault.backup.config.BackupConfig;
 import io.syncvault.backup.rest.DefinitionRequest;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.PersistenceException;
 import jakarta.transaction.Transactional;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -45,6 +47,7 @@ public class DefinitionService {
         d.createdAt = Instant.now();
         apply(d, r);
         d.persist();
+        flushNamed(r.name());
         scheduler.afterCommit(d.id);
         return d;
     }
@@ -63,8 +66,26 @@ public class DefinitionService {
             throw ProblemException.conflict("a backup definition named '" + r.name() + "' exists");
         }
         apply(d, r);
+        flushNamed(r.name());
         scheduler.afterCommit(d.id);
         return d;
+    }
+
+    /**
+     * Writes the definition now, so that a name taken by a write at the same moment (both passed the check above,
+     * the unique index lets one in) is the same 409 as a name taken before, not a failed commit (500).
+     */
+    private static void flushNamed(String name) {
+        try {
+            BackupDefinition.flush();
+        } catch (PersistenceException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                    throw ProblemException.conflict("a backup definition named '" + name + "' exists");
+                }
+            }
+            throw e;
+        }
     }
 
     @Transactional

@@ -439,32 +439,32 @@ class BackupFlowTest {
     }
 
     @Test
+    void definitionsGivenOneNameAtTheSameMomentMakeOneAndTheOthersAre409() throws Exception {
+        Map<String, Object> body = Api.definition(List.of("same-name"), Map.of());
+        List<Integer> statuses = Api.together(6, () -> given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(body).when().post("/v1/backup/definitions").statusCode());
+        assertThat(statuses).as("one made, the others told the name is taken").containsOnly(201, 409)
+                .filteredOn(s -> s == 201).hasSize(1);
+        // renaming two definitions to one new name at the same moment: one takes it
+        String first = Api.createDefinition(Api.definition(List.of("same-name"), Map.of()));
+        String second = Api.createDefinition(Api.definition(List.of("same-name"), Map.of()));
+        Map<String, Object> renamed = Api.definition(List.of("same-name"), Map.of());
+        java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+        List<Integer> renames = Api.together(2, () -> given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(renamed).when().put("/v1/backup/definitions/" + (turn.getAndIncrement() == 0 ? first : second))
+                .statusCode());
+        assertThat(renames).containsExactlyInAnyOrder(200, 409);
+    }
+
+    @Test
     void startsOfOneDefinitionAtTheSameMomentStartOneBackup() throws Exception {
         String name = "together-" + UUID.randomUUID();
         Trees.generate(Api.root().resolve(name), 22, 300, 16L * PART);
         String definitionId = Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART)));
-        int starts = 6;
-        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(starts);
-        try {
-            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
-            for (int i = 0; i < starts; i++) {
-                answers.add(pool.submit(() -> {
-                    go.await();
-                    return given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
-                            .body(Map.of("definitionId", definitionId)).when().post("/v1/backups").statusCode();
-                }));
-            }
-            go.countDown();
-            List<Integer> statuses = new java.util.ArrayList<>();
-            for (java.util.concurrent.Future<Integer> answer : answers) {
-                statuses.add(answer.get());
-            }
-            assertThat(statuses).as("one start, the others told one runs").containsOnly(202, 409)
-                    .filteredOn(s -> s == 202).hasSize(1);
-        } finally {
-            pool.shutdown();
-        }
+        List<Integer> statuses = Api.together(6, () -> given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .body(Map.of("definitionId", definitionId)).when().post("/v1/backups").statusCode());
+        assertThat(statuses).as("one start, the others told one runs").containsOnly(202, 409)
+                .filteredOn(s -> s == 202).hasSize(1);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
                 .queryParam("definitionId", definitionId).queryParam("status", "RUNNING").when().get("/v1/backups")
                 .then().body("total", equalTo(0)));
