@@ -110,7 +110,8 @@ public final class AzureProvider implements StorageProvider {
         }
 
         @Override
-        public ProviderObject commit(Map<String, String> metadata) {
+        public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
+            WriteCondition condition = asked != null ? asked : this.condition;
             BlobRequestConditions conditions = new BlobRequestConditions();
             if (condition.ifMatch() != null) {
                 conditions.setIfMatch(quote(condition.ifMatch()));
@@ -125,6 +126,7 @@ public final class AzureProvider implements StorageProvider {
             } else {
                 if (buffer.length() > 0) {
                     stage(buffer.buffer(), buffer.length());
+                    buffer.clear();
                 }
                 call(() -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
                         .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE));

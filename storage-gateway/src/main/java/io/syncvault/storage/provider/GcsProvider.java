@@ -130,7 +130,11 @@ public final class GcsProvider implements StorageProvider {
         }
 
         @Override
-        public ProviderObject commit(Map<String, String> metadata) {
+        public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
+            WriteCondition condition = asked != null ? asked : this.condition;
+            if (channel != null && !condition.equals(this.condition)) {
+                throw new ConditionFixedException("the upload of " + key + " began under another condition");
+            }
             if (channel == null) {
                 List<BlobTargetOption> options = new ArrayList<>();
                 if (condition.ifNoneMatch()) {

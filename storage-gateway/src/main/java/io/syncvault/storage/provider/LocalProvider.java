@@ -319,6 +319,9 @@ public final class LocalProvider implements StorageProvider {
         private final Set<Path> deferredSyncs;
         private final OutputStream stream;
         private boolean committed;
+        /** The record written on the temp file by a first commit, which a retry under another condition reuses. */
+        private Record record;
+        private boolean onFile;
 
         LocalWriter(String key, Path target, Path temp, FileChannel channel, WriteCondition condition,
                 Set<Path> deferredSyncs) {
@@ -347,15 +350,23 @@ public final class LocalProvider implements StorageProvider {
         }
 
         @Override
-        public ProviderObject commit(Map<String, String> metadata) {
+        public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
+            WriteCondition condition = asked != null ? asked : this.condition;
             ReadWriteLock lock = lockFor(key);
             try {
-                stream.flush();
-                Record record = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
-                boolean onFile = writeAttribute(temp, record);
-                // one fsync covers the bytes and the attribute
-                channel.force(true);
-                channel.close();
+                if (record != null && !record.metadata().equals(metadata)) {
+                    throw new IllegalStateException("a commit tried again keeps the metadata of the first");
+                }
+                if (record == null) {
+                    stream.flush();
+                    record = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
+                    onFile = writeAttribute(temp, record);
+                    // one fsync covers the bytes and the attribute
+                    channel.force(true);
+                }
+                if (channel.isOpen()) {
+                    channel.close();
+                }
                 lock.writeLock().lock();
                 try {
                     String current = describe(key, target).map(ProviderObject::versionTag).orElse(null);

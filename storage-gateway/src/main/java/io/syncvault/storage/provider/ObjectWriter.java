@@ -14,11 +14,25 @@ public interface ObjectWriter extends Closeable {
     OutputStream stream();
 
     /**
-     * Makes the object visible with {@code metadata}, enforcing the write condition.
+     * Makes the object visible with {@code metadata}, enforcing the condition the write was opened with.
      *
      * @throws PreconditionFailedException when the condition does not hold (nothing is stored)
      */
-    ProviderObject commit(Map<String, String> metadata);
+    default ProviderObject commit(Map<String, String> metadata) {
+        return commit(metadata, null);
+    }
+
+    /**
+     * Makes the object visible with {@code metadata}, enforcing {@code condition} (null: the one the write was
+     * opened with). A caller learns only at the last moment which version it replaces (the one it has just kept as
+     * a version), and may try again with another condition after a {@link PreconditionFailedException}: the write
+     * stays open until it is committed or closed.
+     *
+     * @throws PreconditionFailedException when the condition does not hold (nothing is stored)
+     * @throws ConditionFixedException when the provider fixed the condition as the write began (a GCS upload sent
+     *     in chunks) and {@code condition} is another (nothing is stored)
+     */
+    ProviderObject commit(Map<String, String> metadata, WriteCondition condition);
 
     /** Discards the write unless it was committed. */
     @Override

@@ -56,6 +56,11 @@ final class PartBuffer extends OutputStream {
         return parts;
     }
 
+    /** Forgets the bytes held: they went to the sink as the last part. */
+    void clear() {
+        length = 0;
+    }
+
     byte[] buffer() {
         return buffer;
     }

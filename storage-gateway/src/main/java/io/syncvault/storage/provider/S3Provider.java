@@ -122,7 +122,8 @@ public final class S3Provider implements StorageProvider {
         }
 
         @Override
-        public ProviderObject commit(Map<String, String> metadata) {
+        public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
+            WriteCondition condition = asked != null ? asked : this.condition;
             checkCondition(key, condition);
             if (uploadId == null) {
                 byte[] body = java.util.Arrays.copyOf(buffer.buffer(), buffer.length());
@@ -138,6 +139,7 @@ public final class S3Provider implements StorageProvider {
             } else {
                 if (buffer.length() > 0 || parts.isEmpty()) {
                     uploadPart(buffer.buffer(), buffer.length());
+                    buffer.clear(); // a commit tried again under another condition sends it once
                 }
                 call(() -> s3.completeMultipartUpload(r -> {
                     r.bucket(bucket).key(full(key)).uploadId(uploadId).multipartUpload(m -> m.parts(parts));

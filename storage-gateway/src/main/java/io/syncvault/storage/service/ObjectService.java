@@ -11,6 +11,7 @@ import io.syncvault.storage.VersionList;
 import io.syncvault.storage.crypto.BodyFormat;
 import io.syncvault.storage.crypto.Compression;
 import io.syncvault.storage.events.StorageEvents;
+import io.syncvault.storage.provider.ConditionFixedException;
 import io.syncvault.storage.provider.InvalidCursorException;
 import io.syncvault.storage.provider.InvalidKeyException;
 import io.syncvault.storage.provider.ObjectNotFoundException;
@@ -99,16 +100,21 @@ public class ObjectService {
         private final ObjectWriter writer;
         private final Map<String, String> metadata;
         private final int keep;
-        private final String kept;
+        private final WriteCondition asked;
+        /** What the commit replaces: the version kept ({@code kept}), or nothing. */
+        private WriteCondition replacing;
+        private String kept;
 
         private StagedPut(Store store, PutRequest request, String key, ObjectWriter writer, Map<String, String> metadata,
-                int keep, String kept) {
+                int keep, WriteCondition asked, WriteCondition replacing, String kept) {
             this.store = store;
             this.request = request;
             this.key = key;
             this.writer = writer;
             this.metadata = metadata;
             this.keep = keep;
+            this.asked = asked;
+            this.replacing = replacing;
             this.kept = kept;
         }
 
@@ -140,10 +146,13 @@ public class ObjectService {
         if (request.contentLength() > max) {
             throw tooLarge(store);
         }
-        WriteCondition condition = new WriteCondition(request.ifMatch(), request.ifNoneMatch());
+        WriteCondition asked = new WriteCondition(request.ifMatch(), request.ifNoneMatch());
         StorageProvider provider = store.provider();
         Optional<ProviderObject> current = call(() -> provider.head(key));
-        checkCondition(condition, current, key);
+        checkCondition(asked, current, key);
+        int keep = request.keepVersions() != null ? request.keepVersions() : store.config().versionsKept();
+        // with versions kept, the write replaces only the version it keeps: one written in between is kept first
+        WriteCondition condition = keep > 0 ? replacing(current) : asked;
 
         BodyFormat format = store.encrypted() ? BodyFormat.ENCRYPTED_V1 : switch (store.compression()) {
             case NONE -> BodyFormat.PLAIN;
@@ -153,7 +162,6 @@ public class ObjectService {
         long written = System.currentTimeMillis();
         Map<String, String> initial = ObjectMetadata.encode(request.contentLength() >= 0 ? request.contentLength() : null,
                 expected, request.mtime(), format, written, request.metadata());
-        int keep = request.keepVersions() != null ? request.keepVersions() : store.config().versionsKept();
         ObjectWriter writer = call(() -> provider.openWriter(key, condition, initial));
         try {
             MessageDigest digest = sha256();
@@ -186,7 +194,7 @@ public class ObjectService {
             Map<String, String> metadata = ObjectMetadata.encode(size, sha, request.mtime(), format, written,
                     request.metadata());
             String kept = keep > 0 && current.isPresent() ? keepVersion(provider, key) : null;
-            return new StagedPut(store, request, key, writer, metadata, keep, kept);
+            return new StagedPut(store, request, key, writer, metadata, keep, asked, condition, kept);
         } catch (Throwable e) {
             // nothing half-written stays behind, whatever went wrong
             writer.close();
@@ -202,7 +210,11 @@ public class ObjectService {
         StorageProvider provider = staged.store.provider();
         ProviderObject stored;
         try (staged) {
-            stored = call(() -> staged.writer.commit(staged.metadata));
+            stored = replace(staged.key, staged.asked, new Attempt(null, staged.replacing, staged.kept), provider, attempt -> {
+                staged.replacing = attempt.condition();
+                staged.kept = attempt.kept();
+                return staged.writer.commit(staged.metadata, attempt.condition());
+            });
         } catch (RuntimeException e) {
             dropVersion(provider, staged.key, staged.kept);
             throw e;
@@ -211,6 +223,64 @@ public class ObjectService {
             pruneVersions(provider, staged.key, staged.kept, staged.keep);
         }
         return ObjectMetadata.decode(staged.key, stored);
+    }
+
+    /** How many times a write or delete asked for no version keeps what it replaces and tries again. */
+    private static final int REPLACE_ATTEMPTS = 5;
+
+    /**
+     * One try at replacing {@code replaced} (null: nothing) under {@code condition}, having kept it as the version
+     * {@code kept} (or null).
+     */
+    private record Attempt(ProviderObject replaced, WriteCondition condition, String kept) {
+    }
+
+    /**
+     * Runs {@code change} (a commit or a delete) under the condition that it replaces the version kept before it.
+     * When another write came in between, and the request named no version itself, the version now current is
+     * kept in its turn and the change tried again: a version the request did not ask to replace is never replaced
+     * without its copy. A request that named its version (If-Match, If-None-Match) gets its 412.
+     */
+    private static <T> T replace(String key, WriteCondition asked, Attempt first, StorageProvider provider,
+            java.util.function.Function<Attempt, T> change) {
+        Attempt attempt = first;
+        for (int n = 1; ; n++) {
+            Attempt current = attempt;
+            try {
+                return call(() -> {
+                    try {
+                        return change.apply(current);
+                    } catch (PreconditionFailedException e) {
+                        if (asked.ifMatch() != null || asked.ifNoneMatch()) {
+                            throw e;
+                        }
+                        throw new Replaced(e);
+                    }
+                });
+            } catch (Replaced e) {
+                if (e.getCause() instanceof ConditionFixedException || n == REPLACE_ATTEMPTS) {
+                    throw new ProblemException(409, "replaced-while-written", "Replaced while written",
+                            key + " was replaced by other writes while this one was committed; nothing was stored,"
+                                    + " send it again");
+                }
+                // another write came in between: keep what it stored, then replace that
+                dropVersion(provider, key, current.kept());
+                Optional<ProviderObject> now = call(() -> provider.head(key));
+                attempt = new Attempt(now.orElse(null), replacing(now), now.isPresent() ? keepVersion(provider, key) : null);
+            }
+        }
+    }
+
+    /** A change refused because the version it kept is no longer current, for a request that named none. */
+    private static final class Replaced extends RuntimeException {
+        Replaced(PreconditionFailedException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    /** The condition under which a change replaces {@code current} and nothing else. */
+    private static WriteCondition replacing(Optional<ProviderObject> current) {
+        return current.map(o -> WriteCondition.ifMatch(o.versionTag())).orElse(WriteCondition.createOnly());
     }
 
     /** Publishes the storage event of a committed put. */
@@ -353,23 +423,31 @@ public class ObjectService {
             throw preconditionFailed(key, current.versionTag());
         }
         int keep = keepVersions != null ? keepVersions : store.config().versionsKept();
-        String kept = keep > 0 ? keepVersion(provider, key) : null;
+        WriteCondition asked = new WriteCondition(ifMatch, false);
+        String[] kept = {keep > 0 ? keepVersion(provider, key) : null};
+        ProviderObject deleted;
         try {
-            call(() -> {
-                provider.delete(key, ifMatch);
-                return null;
+            // with versions kept, the delete removes only the version it kept: one written in between is kept first
+            Attempt first = new Attempt(current, keep > 0 ? WriteCondition.ifMatch(current.versionTag()) : asked, kept[0]);
+            deleted = replace(key, asked, first, provider, attempt -> {
+                kept[0] = attempt.kept();
+                if (attempt.replaced() == null) {
+                    throw new ObjectNotFoundException(key); // deleted in between
+                }
+                provider.delete(key, attempt.condition().ifMatch());
+                return attempt.replaced();
             });
         } catch (RuntimeException e) {
-            dropVersion(provider, key, kept);
+            dropVersion(provider, key, kept[0]);
             if (e instanceof ProblemException p && p.status() == 404) {
                 throw notFound(key, null);
             }
             throw e;
         }
-        if (kept != null) {
-            pruneVersions(provider, key, kept, keep);
+        if (kept[0] != null) {
+            pruneVersions(provider, key, kept[0], keep);
         }
-        events.deleted(store.name(), ObjectMetadata.decode(key, current), origin, actor, acks);
+        events.deleted(store.name(), ObjectMetadata.decode(key, deleted), origin, actor, acks);
     }
 
     // ---------- LIST ----------

@@ -17,4 +17,9 @@ class GcsProviderTest extends ProviderContract {
         provider.createBucketIfMissing();
         return provider;
     }
+
+    @Override
+    protected boolean fixesTheConditionOfAChunkedWrite() {
+        return true;
+    }
 }

@@ -189,6 +189,37 @@ public abstract class ProviderContract {
         assertThat(provider.head(key).orElseThrow().metadata()).containsEntry("svsha256", "handed");
     }
 
+    /** Whether a write sent in chunks keeps the condition it was opened with (GCS: its resumable upload's). */
+    protected boolean fixesTheConditionOfAChunkedWrite() {
+        return false;
+    }
+
+    @Test
+    void aWriteRefusedByTheConditionGivenAtCommitMayBeCommittedUnderAnother() throws IOException {
+        for (int size : new int[] {1000, PART_SIZE + 777}) {
+            String key = base + "recondition-" + size + ".bin";
+            ProviderObject first = put(key, "first".getBytes(), WriteCondition.NONE, Map.of());
+            byte[] data = random(size, size);
+            try (ObjectWriter writer = provider.openWriter(key, WriteCondition.ifMatch(first.versionTag()), Map.of())) {
+                writer.stream().write(data);
+                ProviderObject second = put(key, "second".getBytes(), WriteCondition.NONE, Map.of());
+                assertThatThrownBy(() -> writer.commit(Map.of("svsha256", "x"),
+                        WriteCondition.ifMatch(first.versionTag()))).isInstanceOf(PreconditionFailedException.class);
+                assertThat(read(key, 0, -1)).isEqualTo("second".getBytes());
+                if (size > PART_SIZE && fixesTheConditionOfAChunkedWrite()) {
+                    assertThatThrownBy(() -> writer.commit(Map.of("svsha256", "x"),
+                            WriteCondition.ifMatch(second.versionTag()))).isInstanceOf(ConditionFixedException.class);
+                    assertThat(read(key, 0, -1)).isEqualTo("second".getBytes());
+                    continue;
+                }
+                ProviderObject stored = writer.commit(Map.of("svsha256", "x"), WriteCondition.ifMatch(second.versionTag()));
+                assertThat(provider.head(key).orElseThrow().versionTag()).isEqualTo(stored.versionTag());
+            }
+            assertThat(read(key, 0, -1)).isEqualTo(data);
+            assertThat(provider.head(key).orElseThrow().metadata()).containsEntry("svsha256", "x");
+        }
+    }
+
     @Test
     void listingPagesPrefixesAndDelimiter() {
         List<String> names = List.of("a", "b/1", "b/2", "b/c/3", "c-d", "d", "e/f");

@@ -105,6 +105,79 @@ class ObjectApiTest {
                 .statusCode(200).body(equalTo("from device a"));
     }
 
+    /** A write that names no version, keeping up to 1,000 versions. */
+    private static PutRequest unnamed(String key, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return new PutRequest("default", key, new java.io.ByteArrayInputStream(bytes), bytes.length, null, false,
+                null, null, "test", java.util.Map.of(), 1000, "test");
+    }
+
+    private java.util.Set<String> everyVersionOf(String key) {
+        java.util.Set<String> all = new java.util.HashSet<>();
+        objects.versions("default", key).versions().forEach(v -> all.add(v.sha256()));
+        try {
+            all.add(objects.head("default", key, null).sha256());
+        } catch (ProblemException e) {
+            assertThat(e.status()).isEqualTo(404);
+        }
+        return all;
+    }
+
+    @Test
+    void aWriteThatNamesNoVersionKeepsTheOneWrittenWhileItWasSentBeforeReplacingIt() throws Exception {
+        String key = unique("unnamed.txt");
+        objects.put(unnamed(key, "version zero"));
+        // a keeps version zero as it stages; b is written whole meanwhile
+        ObjectService.StagedPut a = objects.stage(unnamed(key, "from a"));
+        objects.put(unnamed(key, "from b"));
+        objects.commit(a);
+
+        assertThat(objects.versions("default", key).versions()).extracting(ObjectVersion::sha256)
+                .contains(sha256("from b".getBytes(StandardCharsets.UTF_8)),
+                        sha256("version zero".getBytes(StandardCharsets.UTF_8)));
+        as(Tokens.reader()).urlEncodingEnabled(false).when().get("/v1/stores/default/objects/" + key).then()
+                .statusCode(200).body(equalTo("from a"));
+    }
+
+    @Test
+    void writesAndDeletesThatNameNoVersionNeverReplaceOneWithoutKeepingIt() throws Exception {
+        // every version a write stored is, at the end, the current object or a kept version, however they interleave
+        String key = unique("interleaved.txt");
+        java.util.Set<String> stored = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int thread = t;
+                done.add(two.submit(() -> {
+                    for (int i = 0; i < 150; i++) {
+                        if (thread == 1 && i % 2 == 1) {
+                            try {
+                                objects.delete("default", key, null, "test", 1000, "test");
+                            } catch (ProblemException e) {
+                                assertThat(e.status()).as(e.getMessage()).isIn(404, 409);
+                            }
+                        } else {
+                            try {
+                                stored.add(objects.put(unnamed(key, "thread " + thread + " write " + i)).sha256());
+                            } catch (ProblemException e) {
+                                assertThat(e.status()).as(e.getMessage()).isEqualTo(409);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            two.shutdownNow();
+        }
+        assertThat(stored).hasSizeGreaterThan(150);
+        assertThat(everyVersionOf(key)).containsAll(stored);
+    }
+
     @Test
     void rangeReadsWhileTheObjectIsReplacedServeOneVersionOrAreRefused() throws Exception {
         // the range is judged against the version that is read: a 416 for a version too short, never a short body
