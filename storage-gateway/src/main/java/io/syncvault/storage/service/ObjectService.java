@@ -494,31 +494,22 @@ public class ObjectService {
         return new VersionList(key, versions);
     }
 
-    /** Makes a kept version the current object again; the replaced current object is kept as a version. */
+    /**
+     * Makes a kept version the current object again, written as a PUT of its bytes (with its mtime and metadata) is:
+     * the replaced current object is kept as a version, under the same condition as any write (see {@link #replace}).
+     */
     public ObjectInfo restore(String storeName, String rawKey, String versionId, String origin, String actor) {
-        Store store = stores.get(storeName);
-        String key = ObjectKey.validate(rawKey);
         if (versionId == null || versionId.isBlank()) {
             throw ProblemException.badRequest("versionId is required");
         }
-        String source = versionKey(key, versionId);
-        StorageProvider provider = store.provider();
-        call(() -> provider.head(source)).orElseThrow(() -> notFound(key, versionId));
-        int keep = store.config().versionsKept();
-        String kept = keep > 0 && call(() -> provider.head(key)).isPresent() ? keepVersion(provider, key) : null;
-        ProviderObject restored;
-        try {
-            restored = call(() -> provider.copy(source, key));
-        } catch (RuntimeException e) {
-            dropVersion(provider, key, kept);
-            throw e;
+        ObjectRead version = read(storeName, rawKey, versionId, null);
+        try (InputStream body = version.body()) {
+            ObjectInfo from = version.info();
+            return put(new PutRequest(storeName, from.key(), body, from.size(), null, false, from.sha256(), from.mtime(),
+                    origin, from.metadata(), null, actor));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        if (kept != null) {
-            pruneVersions(provider, key, kept, keep);
-        }
-        ObjectInfo info = ObjectMetadata.decode(key, restored);
-        events.stored(store.name(), info, origin, actor, StorageEvents.Acks.now());
-        return info;
     }
 
     private static String versionKey(String key, String versionId) {

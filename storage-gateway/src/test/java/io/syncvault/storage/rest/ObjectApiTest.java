@@ -482,7 +482,7 @@ class ObjectApiTest {
     }
 
     @Test
-    void versionsAreKeptListedReadAndRestored() {
+    void versionsAreKeptListedReadAndRestored() throws Exception {
         String key = unique("versioned.txt");
         put("small", key, "v1".getBytes()).then().statusCode(201);
         put("small", key, "v2".getBytes()).then().statusCode(201);
@@ -511,6 +511,20 @@ class ObjectApiTest {
                 .then().statusCode(200).body(equalTo("v2"));
         as(Tokens.writer()).contentType("application/json").body("{\"versionId\":\"nope\"}")
                 .when().post("/v1/stores/small/versions/" + key).then().statusCode(400);
+
+        // on an encrypted store too, with the version's mtime and metadata, under a new version tag
+        String secret = unique("versioned-secret.txt");
+        as(Tokens.writer()).header("X-SyncVault-Mtime", "1700000000000").header("X-SyncVault-Meta-Note", "first")
+                .body("s1".getBytes()).when().put("/v1/stores/secure/objects/" + secret).then().statusCode(201);
+        put("secure", secret, "s2".getBytes()).then().statusCode(201);
+        String first = as(Tokens.reader()).when().get("/v1/stores/secure/versions/" + secret).path("versions[0].versionId");
+        String tag = as(Tokens.writer()).contentType("application/json").body("{\"versionId\":\"" + first + "\"}")
+                .when().post("/v1/stores/secure/versions/" + secret).then().statusCode(201)
+                .body("mtime", equalTo(1700000000000L)).extract().path("versionTag");
+        as(Tokens.reader()).when().get("/v1/stores/secure/objects/" + secret).then().statusCode(200).body(equalTo("s1"))
+                .header("ETag", containsString(tag)).header("X-SyncVault-Meta-Note", "first");
+        assertThat(as(Tokens.reader()).when().get("/v1/stores/secure/versions/" + secret).<List<String>>path(
+                "versions.sha256")).contains(sha256("s2".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
