@@ -220,7 +220,14 @@ public final class S3Provider implements StorageProvider {
         if (ifMatch != null && !ifMatch.equals(current.versionTag())) {
             throw new PreconditionFailedException("the current version of " + key + " is " + current.versionTag());
         }
-        call(() -> s3.deleteObject(r -> r.bucket(bucket).key(full(key))));
+        // the HEAD answers 404 and 412 where a server ignores If-Match on DELETE; where it honours it (AWS), a
+        // version written between the two is not deleted
+        call(() -> s3.deleteObject(r -> {
+            r.bucket(bucket).key(full(key));
+            if (ifMatch != null) {
+                r.ifMatch(quote(ifMatch));
+            }
+        }));
     }
 
     @Override
