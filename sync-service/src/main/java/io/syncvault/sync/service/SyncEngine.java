@@ -812,17 +812,23 @@ public class SyncEngine {
         } catch (AtomicMoveNotSupportedException otherFileSystem) {
             return false;
         }
+        // The journal takes the mtime the check saw (or the one set here), never the one read afterwards: an edit
+        // made since the check then shows as a change next run, where the time read after it would hide it.
+        long mtime = a.local().mtime();
         // after the move: a file left at the old name keeps its state (and would not look edited next run)
         if (a.remote().mtime() > 0 && a.remote().mtime() != a.local().mtime()) {
             Files.setLastModifiedTime(target, FileTime.fromMillis(a.remote().mtime()));
+            // setting the time hides an edit made since the check (its time is overwritten): the bytes must still
+            // be those seen, else the journal takes a time no file has, and the next run hashes and sends the edit
+            boolean same = a.local().sha256().equalsIgnoreCase(LocalScanner.sha256(target, a.local().size()));
+            mtime = same ? a.remote().mtime() : -1;
         }
         if (config.durableDownloads()) {
             st.folderToSync(parent);
             st.folderToSync(from.getParent());
         }
         st.mayBeEmpty(from.getParent());
-        long actualMtime = Files.getLastModifiedTime(target, LinkOption.NOFOLLOW_LINKS).toMillis();
-        st.journalPut(a.path(), new JournalState(a.local().size(), actualMtime, a.local().sha256(), a.remote().versionTag()));
+        st.journalPut(a.path(), new JournalState(a.local().size(), mtime, a.local().sha256(), a.remote().versionTag()));
         st.journalRemove(a.otherPath());
         Map<String, Object> gone = fileData(a.otherPath(), "LOCAL", null, 0);
         gone.put("movedTo", a.path());
