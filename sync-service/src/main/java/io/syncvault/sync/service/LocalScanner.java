@@ -46,7 +46,8 @@ public final class LocalScanner {
                 return true;
             }
             for (String p : protectedPaths.keySet()) {
-                if (p.endsWith("/") && path.startsWith(p)) {
+                // a folder's prefix ends in '/'; the item's own folder is "" and covers every path
+                if ((p.isEmpty() || p.endsWith("/")) && path.startsWith(p)) {
                     return true;
                 }
             }
@@ -79,7 +80,11 @@ public final class LocalScanner {
                     return FileVisitResult.CONTINUE;
                 }
                 if (!attrs.isRegularFile()) {
-                    protectedPaths.put(rel, attrs.isSymbolicLink() ? "symbolic link (not followed)" : "not a regular file");
+                    String why = attrs.isSymbolicLink() ? "symbolic link (not followed)" : "not a regular file";
+                    protectedPaths.put(rel, why);
+                    // a folder replaced by a link (moved to another disk, say): what the journal has under it is
+                    // not deleted, only out of sight
+                    protectedPaths.put(rel + "/", why);
                     return FileVisitResult.CONTINUE;
                 }
                 String keyProblem = ObjectKeys.problem(keyPrefix + rel);
@@ -103,14 +108,14 @@ public final class LocalScanner {
                 String rel = relative(root, file);
                 // a folder (or file) we cannot read: everything under it is unknown, not deleted
                 protectedPaths.put(rel, "unreadable: " + FileErrors.what(e));
-                protectedPaths.put(rel + "/", "unreadable folder: " + FileErrors.what(e));
+                protectedPaths.put(folderKey(rel), "unreadable folder: " + FileErrors.what(e));
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) {
                 if (e != null) {
-                    protectedPaths.put(relative(root, dir) + "/", "folder could not be listed completely");
+                    protectedPaths.put(folderKey(relative(root, dir)), "folder could not be listed completely");
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -160,6 +165,11 @@ public final class LocalScanner {
             }
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** The prefix of the paths under a folder: "" for the item's own folder (every path), else its path and '/'. */
+    private static String folderKey(String rel) {
+        return rel.isEmpty() ? "" : rel + "/";
     }
 
     static String relative(Path root, Path file) {

@@ -53,8 +53,10 @@ class LocalScannerTest {
         LocalScanner.Snapshot s = LocalScanner.scan(root, Map.of(), new PathFilter(java.util.List.of(),
                 java.util.List.of("*.tmp")), "", pool);
         assertThat(s.files()).containsOnlyKeys("ok.txt");
-        assertThat(s.protectedPaths()).containsOnlyKeys("link", "back\\slash.txt");
+        // a link's name, and what the journal may hold under it (a folder replaced by a link)
+        assertThat(s.protectedPaths()).containsOnlyKeys("link", "link/", "back\\slash.txt");
         assertThat(s.isProtected("link")).isTrue();
+        assertThat(s.isProtected("link/inside.txt")).isTrue();
         assertThat(s.isProtected("ok.txt")).isFalse();
         assertThat(root.resolve(LocalScanner.TEMP_PREFIX + "123")).doesNotExist();
         assertThat(root.resolve("skip.tmp")).exists();
