@@ -2,16 +2,19 @@ package io.syncvault.sync.service;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.syncvault.sync.SyncConflict;
+import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncResult;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.events.SyncEvents;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -36,8 +39,17 @@ public class RunLedger {
         this.events = events;
     }
 
-    /** Inserts a RUNNING run and its sync_started event; null when the item already has a live run. */
-    public SyncRun start(UUID itemId, String trigger, String node, Duration staleAfter) {
+    /** A run just started, and the item's settings it runs with. */
+    public record Started(SyncRun run, ItemSnapshot item) {
+    }
+
+    /**
+     * Inserts a RUNNING run and its sync_started event, and reads the settings the run goes by; null when the item
+     * already has a live run, or is gone. The item's row is locked meanwhile, as a change of its folder or prefix
+     * locks it (which clears the journal and is refused during a run): so a run never goes by settings other than
+     * those its journal was kept for.
+     */
+    public Started start(UUID itemId, String trigger, String node, Duration staleAfter) {
         QuarkusTransaction.requiringNew().run(() -> em.createQuery("update SyncRun r set r.status = :failed,"
                 + " r.error = 'interrupted: no heartbeat', r.finishedAt = :now where r.itemId = :item"
                 + " and r.status = :running and r.heartbeatAt < :stale")
@@ -46,7 +58,8 @@ public class RunLedger {
                 .setParameter("stale", Instant.now().minus(staleAfter)).executeUpdate());
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
-                if (SyncRun.count("itemId = ?1 and status = ?2", itemId, SyncRun.RUNNING) > 0) {
+                SyncItem item = em.find(SyncItem.class, itemId, LockModeType.PESSIMISTIC_WRITE);
+                if (item == null || SyncRun.count("itemId = ?1 and status = ?2", itemId, SyncRun.RUNNING) > 0) {
                     return null;
                 }
                 SyncRun run = new SyncRun();
@@ -60,12 +73,20 @@ public class RunLedger {
                 run.persist();
                 em.flush();
                 events.add(SyncEvents.SYNC_STARTED, itemId, Map.of("runId", run.id.toString(), "trigger", trigger));
-                return run;
+                return new Started(run, ItemSnapshot.of(item));
             });
         } catch (PersistenceException e) {
             // the unique index saw another instance's RUNNING row first
             return null;
         }
+    }
+
+    /** Renews the heartbeat of these runs, those still RUNNING. */
+    public void renewHeartbeats(Set<UUID> runIds) {
+        QuarkusTransaction.requiringNew().run(() -> em.createQuery("update SyncRun r set r.heartbeatAt = :now"
+                + " where r.id in :ids and r.status = :running")
+                .setParameter("now", Instant.now()).setParameter("ids", runIds).setParameter("running", SyncRun.RUNNING)
+                .executeUpdate());
     }
 
     /** Marks this node's RUNNING runs as interrupted (the process that ran them is gone). */

@@ -1,6 +1,7 @@
 package io.syncvault.sync.service;
 
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import io.syncvault.sync.ConflictStrategy;
 import io.syncvault.sync.ProblemException;
 import io.syncvault.sync.SyncConflict;
@@ -153,26 +154,44 @@ public class SyncEngine {
         }
     }
 
+    /**
+     * Renews the heartbeat of every run this instance executes, also while it walks a large folder or sends one large
+     * file (progress renews it too, but only between files): a live run is never taken for one whose process died,
+     * by another instance starting the item or by a change of the item's folder. Keep {@code stale-run-after} well
+     * above this interval.
+     */
+    @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void heartbeats() {
+        UUID placeholder = new UUID(0, 0);
+        Set<UUID> live = new HashSet<>(running.values());
+        live.remove(placeholder);
+        if (!live.isEmpty()) {
+            ledger.renewHeartbeats(live);
+        }
+    }
+
     /** Starts a run of the item in the background; empty when the item is already syncing (here or elsewhere). */
     public Optional<UUID> start(UUID itemId, String trigger) {
-        // its own transaction: runs are also started from scheduler, debounce and run threads
-        ItemSnapshot snapshot = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew()
-                .call(() -> ItemSnapshot.of(items.get(itemId)));
+        // its own transaction (runs are also started from scheduler, debounce and run threads): 404 for no such item
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> items.get(itemId));
         UUID placeholder = new UUID(0, 0);
         if (running.putIfAbsent(itemId, placeholder) != null) {
             return Optional.empty();
         }
-        SyncRun run;
+        RunLedger.Started started;
         try {
-            run = ledger.start(itemId, trigger, node, config.staleRunAfter());
+            started = ledger.start(itemId, trigger, node, config.staleRunAfter());
         } catch (RuntimeException e) {
             running.remove(itemId);
             throw e;
         }
-        if (run == null) {
+        if (started == null) {
             running.remove(itemId);
             return Optional.empty();
         }
+        SyncRun run = started.run();
+        ItemSnapshot snapshot = started.item();
         running.put(itemId, run.id);
         CompletableFuture<Void> done = new CompletableFuture<>();
         finishing.put(run.id, done);

@@ -8,6 +8,7 @@ import io.syncvault.sync.SyncItemSpec;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.config.SyncConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -50,10 +51,18 @@ public class SyncItemService {
 
     @Transactional
     public SyncItem update(UUID id, SyncItemSpec spec) {
-        SyncItem item = get(id);
+        // locked as a run's start locks it: a run starts with the settings before or after this change, never
+        // with the old ones and a journal this change cleared
+        SyncItem item = locked(id);
         String before = item.localPath + "\n" + item.store + "\n" + item.remotePrefix;
         apply(item, spec);
         if (!before.equals(item.localPath + "\n" + item.store + "\n" + item.remotePrefix)) {
+            // a run going by the old pair would journal it over the cleared journal, and the next run would take
+            // what it journaled for deleted under the new pair
+            if (syncing(id)) {
+                throw ProblemException.conflict("the item is syncing; change its folder, store or prefix when the run"
+                        + " has finished");
+            }
             // a different folder or prefix: the old common ancestor says nothing about the new pair
             journal.clear(item.id);
         }
@@ -62,11 +71,25 @@ public class SyncItemService {
 
     @Transactional
     public void delete(UUID id) {
-        SyncItem item = get(id);
-        if (SyncRun.count("itemId = ?1 and status = ?2", id, SyncRun.RUNNING) > 0) {
+        SyncItem item = locked(id);
+        if (syncing(id)) {
             throw ProblemException.conflict("the item is syncing; delete it when the run has finished");
         }
         item.delete();
+    }
+
+    private static SyncItem locked(UUID id) {
+        SyncItem item = SyncItem.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (item == null) {
+            throw ProblemException.notFound("no sync item " + id);
+        }
+        return item;
+    }
+
+    /** Whether a run of the item is live: RUNNING with a recent heartbeat (one whose process died does not count). */
+    private boolean syncing(UUID id) {
+        return SyncRun.count("itemId = ?1 and status = ?2 and heartbeatAt >= ?3", id, SyncRun.RUNNING,
+                Instant.now().minus(config.staleRunAfter())) > 0;
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

@@ -100,7 +100,7 @@ class SyncFlowTest {
         UUID itemId = UUID.fromString(
                 createItem(SyncFixture.spec(dir, SyncFixture.newPrefix(), "UPLOAD", "LOCAL_WINS")));
         // a RUNNING row as another instance leaves it: nothing executes it here
-        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5));
+        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
         assertThat(engine.executesHere(elsewhere.id)).isFalse();
 
         SyncRun still = sync.awaitRun(elsewhere.id, Duration.ofMillis(500));
@@ -345,6 +345,55 @@ class SyncFlowTest {
                 run.getString("result.skippedPaths.find { it.path == 'link.txt' }.reason"), "link",
                 run.getString("result.skippedPaths.find { it.path == 'pipe' }.reason"), "pipe");
         assertThat(reasons.keySet()).anyMatch(r -> r.contains("symbolic link")).anyMatch(r -> r.contains("not a regular file"));
+    }
+
+    @Test
+    void aFolderReplacedByALinkIsLeftAloneAndWhatWasUnderItIsNotTakenForDeleted() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "photos/a.jpg", "a", T0);
+        SyncFixture.write(dir, "photos/b.jpg", "b", T0);
+        SyncFixture.write(dir, "notes.txt", "notes", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH")); // the fixture's items have no delete guard
+        assertThat(runAndWait(item).getString("status")).isEqualTo("SUCCEEDED");
+
+        // the folder moves to another disk and a link takes its place; meanwhile a file arrives under it remotely
+        Path elsewhere = Files.createTempDirectory("moved-photos");
+        Files.move(dir.resolve("photos/a.jpg"), elsewhere.resolve("a.jpg"));
+        Files.move(dir.resolve("photos/b.jpg"), elsewhere.resolve("b.jpg"));
+        Files.delete(dir.resolve("photos"));
+        Files.createSymbolicLink(dir.resolve("photos"), elsewhere);
+        SyncFixture.putRemote(prefix + "/photos/c.jpg", "c", T0);
+
+        JsonPath run = runAndWait(item);
+        assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("result.skippedPaths.path", String.class)).contains("photos");
+        assertThat(run.getLong("result.deletedRemote") + run.getLong("result.downloaded")).isZero();
+        assertThat(remoteTree(prefix)).containsOnlyKeys("notes.txt", "photos/a.jpg", "photos/b.jpg", "photos/c.jpg");
+        try (var listed = Files.list(elsewhere)) {
+            assertThat(listed.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("a.jpg", "b.jpg");
+        }
+    }
+
+    @Test
+    void anItemFolderThatCannotBeReadDeletesNothingEvenWithoutADeleteGuard() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        SyncFixture.write(dir, "a.txt", "a", T0);
+        SyncFixture.write(dir, "b/c.txt", "c", T0);
+        String item = createItem(spec(dir, prefix, "KEEP_BOTH")); // the fixture's items have no delete guard
+        assertThat(runAndWait(item).getString("status")).isEqualTo("SUCCEEDED");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("---------"));
+        try {
+            JsonPath run = runAndWait(item);
+            assertThat(run.getLong("result.deletedRemote")).isZero();
+            assertThat(remoteTree(prefix)).containsOnlyKeys("a.txt", "b/c.txt");
+        } finally {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        JsonPath again = runAndWait(item);
+        assertThat(again.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(localTree(dir)).isEqualTo(remoteTree(prefix));
     }
 
     @Test

@@ -8,13 +8,17 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.support.TestInfrastructure;
 import io.syncvault.sync.support.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -66,6 +70,43 @@ class SyncItemResourceTest {
         given().auth().oauth2(Tokens.writer()).when().delete("/v1/sync/items/" + id).then().statusCode(204);
         given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items/" + id).then().statusCode(404)
                 .contentType("application/problem+json");
+    }
+
+    @Test
+    void aSyncingItemKeepsItsFolderAndPrefixUntilTheRunEndsAndARunWhoseProcessDiedHoldsNothing() throws IOException {
+        Path dir = folder();
+        Map<String, Object> body = new java.util.HashMap<>(item(dir.toString()));
+        body.put("enabled", false);
+        String id = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(body)
+                .when().post("/v1/sync/items").then().statusCode(201).extract().path("id");
+        // a run that is live: its heartbeat is fresh
+        SyncRun run = new SyncRun();
+        run.id = UUID.randomUUID();
+        run.itemId = UUID.fromString(id);
+        run.trigger = "MANUAL";
+        run.node = "elsewhere";
+        run.status = SyncRun.RUNNING;
+        run.startedAt = Instant.now();
+        run.heartbeatAt = run.startedAt;
+        QuarkusTransaction.requiringNew().run(run::persist);
+
+        // the journal is the one of this folder and prefix: a run still going by them would write it back
+        Map<String, Object> moved = new java.util.HashMap<>(body);
+        moved.put("remotePrefix", "elsewhere/" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(moved)
+                .when().put("/v1/sync/items/" + id).then().statusCode(409).body("detail", containsString("syncing"));
+        Map<String, Object> renamed = new java.util.HashMap<>(body);
+        renamed.put("name", "renamed");
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(renamed)
+                .when().put("/v1/sync/items/" + id).then().statusCode(200).body("name", equalTo("renamed"));
+        given().auth().oauth2(Tokens.writer()).when().delete("/v1/sync/items/" + id).then().statusCode(409);
+
+        // its process died: no heartbeat for longer than stale-run-after
+        QuarkusTransaction.requiringNew().run(() -> SyncRun.update("heartbeatAt = ?1 where id = ?2",
+                Instant.now().minus(Duration.ofHours(1)), run.id));
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(moved)
+                .when().put("/v1/sync/items/" + id).then().statusCode(200);
+        given().auth().oauth2(Tokens.writer()).when().delete("/v1/sync/items/" + id).then().statusCode(204);
     }
 
     @Test
