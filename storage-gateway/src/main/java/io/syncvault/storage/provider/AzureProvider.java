@@ -6,6 +6,7 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobItemProperties;
 import com.azure.storage.blob.models.BlobListDetails;
@@ -128,8 +129,17 @@ public final class AzureProvider implements StorageProvider {
                     stage(buffer.buffer(), buffer.length());
                     buffer.clear();
                 }
-                call(() -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
-                        .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE));
+                try {
+                    call(() -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
+                            .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE));
+                } catch (BlobStorageException e) {
+                    if (BlobErrorCode.INVALID_BLOCK_LIST.equals(e.getErrorCode())) {
+                        // another write's commit discarded the blocks this one staged: it must be sent again
+                        throw new ConditionFixedException("the blocks staged for " + key + " were discarded by"
+                                + " another write of it");
+                    }
+                    throw e;
+                }
             }
             return head(key).orElseThrow(() -> new ObjectNotFoundException(key));
         }

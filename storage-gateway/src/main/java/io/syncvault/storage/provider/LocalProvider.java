@@ -226,9 +226,12 @@ public final class LocalProvider implements StorageProvider {
                 throw new PreconditionFailedException("the current version of " + key + " is not " + ifMatch);
             }
             Files.delete(file);
-            Files.deleteIfExists(metaPath(key));
             pruneEmptyDirectories(file.getParent(), root);
-            pruneEmptyDirectories(metaPath(key).getParent(), metaRoot);
+            Path meta = metaPath(key);
+            if (meta != null) {
+                Files.deleteIfExists(meta);
+                pruneEmptyDirectories(meta.getParent(), metaRoot);
+            }
         } catch (IOException e) {
             throw failure("cannot delete " + key, e);
         } finally {
@@ -406,13 +409,21 @@ public final class LocalProvider implements StorageProvider {
         if (Files.isDirectory(target) && Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new InvalidKeyException("the key " + key + " names a folder of other keys");
         }
+        // before anything changes: a key whose record needs a sidecar that its name cannot have is refused whole
+        Path meta = metaPath(key);
+        if (!onFile && meta == null) {
+            throw new InvalidKeyException("the last segment of " + key + " is too long for a store without extended"
+                    + " attributes (its record goes beside it, under the name and \".json\"): at most "
+                    + (MAX_SEGMENT_BYTES - 5) + " bytes");
+        }
         BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class);
         move(temp, target);
         syncFolder(target.getParent(), deferred);
-        Path meta = metaPath(key);
         if (onFile) {
             // a sidecar left from an earlier version describes another file; it is ignored, and dropped here
-            deleteQuietly(meta);
+            if (meta != null) {
+                deleteQuietly(meta);
+            }
         } else {
             Record sidecar = new Record(record.versionTag(), String.valueOf(attributes.fileKey()), attributes.size(),
                     record.metadata());
@@ -539,6 +550,9 @@ public final class LocalProvider implements StorageProvider {
 
     private Record readSidecar(String key) {
         Path meta = metaPath(key);
+        if (meta == null) {
+            return null;
+        }
         try (InputStream in = Files.newInputStream(meta, LinkOption.NOFOLLOW_LINKS)) {
             // sidecars are written by this class and small; the cap guards against a planted file
             byte[] bytes = in.readNBytes(1 << 20);
@@ -557,8 +571,16 @@ public final class LocalProvider implements StorageProvider {
         return resolve(root, key, "");
     }
 
+    /**
+     * Where the key's sidecar goes; null when its name (the key's last segment and ".json") is longer than a folder
+     * can take, which leaves such a key (last segment of 251 to 255 bytes) to stores that keep records on files.
+     */
     private Path metaPath(String key) {
-        return resolve(metaRoot, key, ".json");
+        try {
+            return resolve(metaRoot, key, ".json");
+        } catch (InvalidKeyException tooLong) {
+            return null;
+        }
     }
 
     private static Path resolve(Path base, String key, String suffix) {

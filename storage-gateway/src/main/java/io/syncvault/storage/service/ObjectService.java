@@ -166,22 +166,39 @@ public class ObjectService {
         try {
             MessageDigest digest = sha256();
             long size = 0;
+            // a failure reading the body is the client's (400); one writing into the store is the store's (503, 507)
             try (OutputStream sink = encoder(store, key, writer.stream(), request.contentLength())) {
                 // a small object needs no 64 KiB buffer (each would be allocated and cleared)
                 long declared = request.contentLength();
                 byte[] buffer = new byte[declared >= 0 ? (int) Math.min(BUFFER, declared + 1) : BUFFER];
                 InputStream body = request.body();
-                int n;
-                while ((n = body.read(buffer)) >= 0) {
+                while (true) {
+                    int n;
+                    try {
+                        n = body.read(buffer);
+                    } catch (IOException e) {
+                        throw ProblemException.badRequest("the request body could not be read: " + e.getMessage());
+                    }
+                    if (n < 0) {
+                        break;
+                    }
                     size += n;
                     if (size > max) {
                         throw tooLarge(store);
                     }
                     digest.update(buffer, 0, n);
-                    sink.write(buffer, 0, n);
+                    int length = n;
+                    call(() -> {
+                        try {
+                            sink.write(buffer, 0, length);
+                        } catch (IOException e) {
+                            throw storeFailed(key, e);
+                        }
+                        return null;
+                    });
                 }
             } catch (IOException e) {
-                throw ProblemException.badRequest("the request body could not be read: " + e.getMessage());
+                throw storeFailed(key, e); // closing the sink writes its last bytes
             }
             String sha = HexFormat.of().formatHex(digest.digest());
             if (expected != null && !expected.equals(sha)) {
@@ -216,7 +233,7 @@ public class ObjectService {
                 return staged.writer.commit(staged.metadata, attempt.condition());
             });
         } catch (RuntimeException e) {
-            dropVersion(provider, staged.key, staged.kept);
+            dropAfterFailure(provider, staged.key, staged.kept, staged.replacing, e);
             throw e;
         }
         if (staged.kept != null) {
@@ -425,12 +442,14 @@ public class ObjectService {
         int keep = keepVersions != null ? keepVersions : store.config().versionsKept();
         WriteCondition asked = new WriteCondition(ifMatch, false);
         String[] kept = {keep > 0 ? keepVersion(provider, key) : null};
+        WriteCondition[] conditions = {keep > 0 ? WriteCondition.ifMatch(current.versionTag()) : asked};
         ProviderObject deleted;
         try {
             // with versions kept, the delete removes only the version it kept: one written in between is kept first
-            Attempt first = new Attempt(current, keep > 0 ? WriteCondition.ifMatch(current.versionTag()) : asked, kept[0]);
+            Attempt first = new Attempt(current, conditions[0], kept[0]);
             deleted = replace(key, asked, first, provider, attempt -> {
                 kept[0] = attempt.kept();
+                conditions[0] = attempt.condition();
                 if (attempt.replaced() == null) {
                     throw new ObjectNotFoundException(key); // deleted in between
                 }
@@ -438,10 +457,11 @@ public class ObjectService {
                 return attempt.replaced();
             });
         } catch (RuntimeException e) {
-            dropVersion(provider, key, kept[0]);
             if (e instanceof ProblemException p && p.status() == 404) {
+                dropVersion(provider, key, kept[0]); // gone before this delete: it removed nothing
                 throw notFound(key, null);
             }
+            dropAfterFailure(provider, key, kept[0], conditions[0], e);
             throw e;
         }
         if (kept[0] != null) {
@@ -533,6 +553,43 @@ public class ObjectService {
             }
             throw e;
         }
+    }
+
+    /**
+     * Drops the version a failed change kept. A change refused (409, 412) stored nothing; any other failure may
+     * have come after the provider made the change (a step after its commit), and then the kept version is the only
+     * copy of what was there: it is dropped only while the object is still the one it replaced. When that cannot be
+     * told, the version stays: an extra one is harmless.
+     */
+    private static void dropAfterFailure(StorageProvider provider, String key, String kept, WriteCondition replacing,
+            RuntimeException failure) {
+        if (kept == null) {
+            return;
+        }
+        if (failure instanceof ProblemException p && (p.status() == 409 || p.status() == 412)) {
+            dropVersion(provider, key, kept);
+            return;
+        }
+        try {
+            String now = provider.head(key).map(ProviderObject::versionTag).orElse(null);
+            if (!replacing.holds(now)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            return;
+        }
+        dropVersion(provider, key, kept);
+    }
+
+    /** A write into the store failed (not the client's body): 507 when the store is full, else 503. */
+    private static ProblemException storeFailed(String key, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("No space left on device") || message.contains("Disk quota exceeded")) {
+            return new ProblemException(507, "insufficient-storage", "Insufficient storage",
+                    "the store has no room for " + key + "; nothing was stored");
+        }
+        return ProblemException.unavailable("the store could not be written (" + key + "): " + message
+                + "; nothing was stored");
     }
 
     private static void dropVersion(StorageProvider provider, String key, String kept) {

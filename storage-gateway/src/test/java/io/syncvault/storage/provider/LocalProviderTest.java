@@ -33,6 +33,24 @@ class LocalProviderTest extends ProviderContract {
     }
 
     @Test
+    void aKeyWhoseLastSegmentIsNearlyAFileNameLongIsStoredAndDeletedWholeOrRefusedBeforeAnythingChanges() throws Exception {
+        // 253 bytes: a file can have that name, its sidecar (the name and ".json") cannot
+        String key = base + "long/" + "x".repeat(253);
+        if (((LocalProvider) provider).recordsInAttributes()) {
+            ProviderObject first = put(key, "one".getBytes(), WriteCondition.createOnly(), Map.of());
+            ProviderObject second = put(key, "two".getBytes(), WriteCondition.ifMatch(first.versionTag()), Map.of());
+            assertThat(provider.head(key).orElseThrow().versionTag()).isEqualTo(second.versionTag());
+            assertThat(read(key, 0, -1)).isEqualTo("two".getBytes());
+            provider.delete(key, second.versionTag());
+            assertThat(provider.head(key)).isEmpty();
+        } else {
+            assertThatThrownBy(() -> put(key, "one".getBytes(), WriteCondition.createOnly(), Map.of()))
+                    .isInstanceOf(InvalidKeyException.class).hasMessageContaining("too long");
+            assertThat(provider.head(key)).isEmpty();
+        }
+    }
+
+    @Test
     void keysNeverLeaveTheRoot() throws Exception {
         Path outside = root.resolve("outside");
         Files.createDirectories(outside);
