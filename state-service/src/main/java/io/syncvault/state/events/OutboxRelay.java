@@ -45,6 +45,12 @@ public class OutboxRelay {
     private final Duration keepSent;
     private final ReentrantLock relaying = new ReentrantLock();
     private final AtomicBoolean more = new AtomicBoolean();
+    /**
+     * The acknowledgements of the last batch sent. While one is outstanding (the broker is down: the producer holds
+     * the messages until its delivery timeout) no further batch is sent: the rows waiting would otherwise go into
+     * the emitter's buffer again every round until it overflows, and an overflow fails the emitter for good.
+     */
+    private volatile List<CompletableFuture<Void>> outstanding = List.of();
 
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
@@ -87,6 +93,9 @@ public class OutboxRelay {
 
     /** Sends one batch; returns how many were acknowledged and marked sent. */
     int relayBatch() {
+        if (outstanding.stream().anyMatch(f -> !f.isDone())) {
+            return 0;
+        }
         return QuarkusTransaction.requiringNew().timeout((int) ACK_TIMEOUT.toSeconds() + 30).call(() -> {
             @SuppressWarnings("unchecked")
             List<OutboxEvent> batch = em.createNativeQuery(
@@ -106,6 +115,7 @@ public class OutboxRelay {
                 }
                 acks.add(acked);
             }
+            outstanding = acks;
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
             Instant now = Instant.now();
             List<UUID> sent = new ArrayList<>(batch.size());

@@ -258,6 +258,32 @@ class BatchApiTest {
         }
     }
 
+    @Test
+    void twoBatchesOfThousandsOfEntriesAtOncePublishAnEventForEveryEntry() throws Exception {
+        // more events at once than the emitter buffers and the Kafka sink takes in flight
+        String dir = "batch-many-" + UUID.randomUUID() + "/";
+        try (KafkaCompanion kafka = new KafkaCompanion(bootstrap)) {
+            ConsumerTask<String, String> records = EventTail.follow(kafka, "storage.events");
+            List<java.util.concurrent.CompletableFuture<Integer>> batches = new ArrayList<>();
+            for (int b = 0; b < 2; b++) {
+                List<Entry> entries = new ArrayList<>();
+                for (int i = 0; i < 2500; i++) {
+                    entries.add(Entry.file(dir + b + "/f" + i, "x" + i));
+                }
+                byte[] body = tar(entries);
+                batches.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> given().auth().oauth2(Tokens.writer())
+                        .header("X-SyncVault-Keep-Versions", "0").contentType(BatchResource.TAR).body(body)
+                        .when().post("/v1/stores/default/batch/put").then().statusCode(200).extract().path("stored")));
+            }
+            for (var batch : batches) {
+                assertThat(batch.get()).isEqualTo(2500);
+            }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(records.getRecords().stream()
+                    .filter(r -> r.key().startsWith("default/" + dir)).map(r -> r.key()).distinct().count()).isEqualTo(5000));
+            records.stop();
+        }
+    }
+
     // ---------- helpers ----------
 
     /** Text that does not compress much. */
