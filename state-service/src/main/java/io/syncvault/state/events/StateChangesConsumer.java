@@ -55,6 +55,9 @@ public class StateChangesConsumer {
                 .map(m -> header(m.getHeaders().lastHeader("ce_id"))).orElse(null);
         try {
             apply(ceId, message.getPayload());
+        } catch (Interrupted e) {
+            // the service stops while it waits for the database: not applied, so not acknowledged (sent again)
+            return message.nack(e);
         } catch (RuntimeException e) {
             // a record this node cannot apply must not stop replication of everything behind it
             LOG.errorf(e, "state.changes record %s skipped after %d attempts", ceId, ATTEMPTS);
@@ -104,7 +107,7 @@ public class StateChangesConsumer {
                     Thread.sleep(pause);
                 } catch (InterruptedException stop) {
                     Thread.currentThread().interrupt();
-                    throw e;
+                    throw new Interrupted(e);
                 }
                 pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
             }
@@ -118,7 +121,7 @@ public class StateChangesConsumer {
      * the states' order). Skipping it, as after a failure of the record itself, would lose that version here
      * for good, since its offset is then committed.
      */
-    static boolean unavailable(Throwable failure) {
+    public static boolean unavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
                 return true;
@@ -132,6 +135,13 @@ public class StateChangesConsumer {
             }
         }
         return false;
+    }
+
+    /** Waiting to apply a record was interrupted (the service stops): the record was not applied. */
+    static final class Interrupted extends RuntimeException {
+        Interrupted(RuntimeException cause) {
+            super("interrupted while waiting to apply a record", cause);
+        }
     }
 
     private static String header(Header h) {

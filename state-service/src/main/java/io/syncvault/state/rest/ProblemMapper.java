@@ -5,6 +5,7 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.syncvault.state.ProblemException;
+import io.syncvault.state.events.StateChangesConsumer;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -81,6 +82,13 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (StateChangesConsumer.unavailable(e)) {
+            // the database is out of reach, or broke a deadlock: nothing was written, the request may be sent again
+            LOG.warnf("database unavailable: %s", e.getMessage());
+            return Response.fromResponse(respond(503, "database-unavailable", "Service unavailable",
+                    "the database is not available; nothing was changed; retry later", Map.of()))
+                    .header("Retry-After", "5").build();
+        }
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected failure, reference %s", reference);
         return respond(500, "internal-error", "Internal error",

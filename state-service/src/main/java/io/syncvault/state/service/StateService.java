@@ -261,31 +261,56 @@ public class StateService {
     private static final int MAX_WRITER = 200;
 
     /**
-     * Refuses (400) data the database cannot keep: PostgreSQL's jsonb has no place for the NUL character
-     * (U+0000) in a string or a field name, and refused the whole write, or reconcile batch, with a 500.
+     * The most bytes a state's data may have (as JSON): every version travels to the other nodes as one Kafka record,
+     * and the broker takes records of up to 1 MiB; the rest of the record (clock, ids, times) needs the difference.
+     */
+    static final int MAX_DATA_BYTES = 768 * 1024;
+
+    /**
+     * Refuses data that cannot be kept or replicated: PostgreSQL's jsonb has no place for the NUL character (U+0000)
+     * in a string or a field name, nor JSON for a number out of a double's range (1e400), which both failed the
+     * whole write or reconcile batch with a 500 (400 now); data larger than {@link #MAX_DATA_BYTES} was stored but
+     * could never reach the other nodes (413 now).
      */
     static void storable(String id, JsonNode data) {
-        if (data != null && holdsNul(data)) {
-            throw ProblemException.badRequest("state " + id + ": its data holds a NUL character (\\u0000), which cannot be stored");
+        if (data == null) {
+            return;
         }
-    }
-
-    private static boolean holdsNul(JsonNode data) {
         java.util.ArrayDeque<JsonNode> pending = new java.util.ArrayDeque<>(List.of(data));
         while (!pending.isEmpty()) {
             JsonNode node = pending.pop();
             if (node.isTextual() && node.textValue().indexOf('\0') >= 0) {
-                return true;
+                throw nul(id);
+            }
+            if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue()) && !node.isBigDecimal()) {
+                throw ProblemException.badRequest("state " + id + ": its data holds a number out of range (" + node
+                        + "), which JSON cannot carry");
             }
             for (java.util.Iterator<String> names = node.fieldNames(); names.hasNext();) {
                 if (names.next().indexOf('\0') >= 0) {
-                    return true;
+                    throw nul(id);
                 }
             }
             node.elements().forEachRemaining(pending::push);
         }
-        return false;
+        int bytes = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_DATA_BYTES) {
+            throw new ProblemException(413, "state-too-large", "State too large", "state " + id + ": its data has "
+                    + bytes + " bytes as JSON; at most " + MAX_DATA_BYTES + " can be replicated to the other nodes")
+                    .with("maxDataBytes", MAX_DATA_BYTES);
+        }
     }
+
+    private static ProblemException nul(String id) {
+        return ProblemException.badRequest("state " + id + ": its data holds a NUL character (\\u0000), which cannot be stored");
+    }
+
+    /** The largest clock counter a version from elsewhere may carry: far above any real count, far below overflow. */
+    static final long MAX_COUNTER = 1L << 53;
+
+    /** The times a version from elsewhere may carry: what PostgreSQL and ISO-8601 years of four digits both hold. */
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     /** Checks and normalizes a version received from outside this node. */
     public static SyncState sanitize(String ns, SyncState r) {
@@ -311,6 +336,17 @@ public class StateService {
         if (r.updatedAt() == null) {
             throw ProblemException.badRequest("state " + r.id() + " has no updatedAt");
         }
+        for (Instant t : new Instant[] {r.updatedAt(), r.createdAt()}) {
+            if (t != null && (t.isBefore(EARLIEST) || t.isAfter(LATEST))) {
+                throw ProblemException.badRequest("state " + r.id() + ": " + t + " is not a time between the years 1 and 9999");
+            }
+        }
+        r.clock().entries().forEach((node, entry) -> {
+            if (entry.counter() > MAX_COUNTER) {
+                throw ProblemException.badRequest("state " + r.id() + ": the clock counter of " + node + " is over "
+                        + MAX_COUNTER);
+            }
+        });
         JsonNode data = r.deleted() ? null : r.data();
         if (!r.deleted() && (data == null || data.isNull())) {
             throw ProblemException.badRequest("state " + r.id() + " has no data and is not deleted");

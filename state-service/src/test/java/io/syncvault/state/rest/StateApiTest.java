@@ -493,6 +493,22 @@ class StateApiTest {
         reconcile(ns, List.of(fine)).then().statusCode(200).body("appliedCount", equalTo(1));
     }
 
+    @Test
+    void numbersTimesCountersAndSizesNoNodeCouldCarryAreRefusedNot500() {
+        String ns = namespace("LAST_WRITE_WINS");
+        writer().body("{\"id\": \"inf\", \"data\": {\"x\": 1e400}}").when().post("/v1/namespaces/" + ns + "/states")
+                .then().statusCode(400).body("detail", containsString("out of range"));
+        reconcile(ns, List.of(remote("far", Map.of("a", 1), Map.of("peer", 1L), "peer", Instant.parse("+300000-01-01T00:00:00Z"))))
+                .then().statusCode(400).body("detail", containsString("9999"));
+        reconcile(ns, List.of(remote("big", Map.of("a", 1), Map.of("peer", Long.MAX_VALUE), "peer", Instant.now())))
+                .then().statusCode(400).body("detail", containsString("counter"));
+        // stored, it would never reach the other nodes: a Kafka record holds at most 1 MiB
+        create(ns, "huge", Map.of("text", "x".repeat(800 * 1024))).then().statusCode(413)
+                .body("type", equalTo("urn:syncvault:problem:state-too-large"));
+        reader().when().get("/v1/namespaces/" + ns + "/states").then().statusCode(200).body("items", hasSize(0));
+        create(ns, "fits", Map.of("text", "x".repeat(700 * 1024))).then().statusCode(201);
+    }
+
     // ------------------------------------------------------------------ export, import
 
     @Test
