@@ -14,6 +14,7 @@ import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlobInputStreamOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
@@ -24,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -85,6 +87,7 @@ public final class AzureProvider implements StorageProvider {
         private final List<String> blocks = new ArrayList<>();
         private final PartBuffer buffer;
         private final String writeId = UUID.randomUUID().toString().substring(0, 8);
+        private long staged;
 
         AzureWriter(String key, WriteCondition condition) {
             this.key = key;
@@ -103,6 +106,7 @@ public final class AzureProvider implements StorageProvider {
                 return null;
             });
             blocks.add(id);
+            staged += length;
         }
 
         @Override
@@ -120,18 +124,24 @@ public final class AzureProvider implements StorageProvider {
             if (condition.ifNoneMatch()) {
                 conditions.setIfNoneMatch("*");
             }
+            // what this commit stored is described from Azure's answer to it: a HEAD afterwards may already see
+            // another write of the key, whose tag this write would take for its own
+            BlockBlobItem item;
+            long size;
             if (blocks.isEmpty()) {
                 byte[] body = java.util.Arrays.copyOf(buffer.buffer(), buffer.length());
-                call(() -> blob.uploadWithResponse(new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(body))
-                        .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE));
+                item = call(() -> blob.uploadWithResponse(new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(body))
+                        .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE)).getValue();
+                size = body.length;
             } else {
                 if (buffer.length() > 0) {
                     stage(buffer.buffer(), buffer.length());
                     buffer.clear();
                 }
                 try {
-                    call(() -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
-                            .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE));
+                    item = call(() -> blob.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(blocks)
+                            .setMetadata(metadata).setRequestConditions(conditions), null, Context.NONE)).getValue();
+                    size = staged;
                 } catch (BlobStorageException e) {
                     if (BlobErrorCode.INVALID_BLOCK_LIST.equals(e.getErrorCode())) {
                         // another write's commit discarded the blocks this one staged: it must be sent again
@@ -141,7 +151,9 @@ public final class AzureProvider implements StorageProvider {
                     throw e;
                 }
             }
-            return head(key).orElseThrow(() -> new ObjectNotFoundException(key));
+            String tag = unquote(item.getETag());
+            Instant modified = item.getLastModified() != null ? item.getLastModified().toInstant() : Instant.now();
+            return new ProviderObject(key, size, tag, modified, Map.copyOf(metadata));
         }
 
         @Override
