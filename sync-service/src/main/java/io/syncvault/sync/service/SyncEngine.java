@@ -71,6 +71,8 @@ public class SyncEngine {
     private static final int MAX_NOTES = 1000;
     private static final int BATCHES_PER_WORKER = 4;
     private static final int MIN_BATCH_FILES = 32;
+    /** What {@code running} holds for an item whose run is being started (it has no id yet). */
+    private static final UUID STARTING = new UUID(0, 0);
 
     private final SyncConfig config;
     private final StorageGatewayClient gateway;
@@ -163,9 +165,8 @@ public class SyncEngine {
     @Scheduled(every = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void heartbeats() {
-        UUID placeholder = new UUID(0, 0);
         Set<UUID> live = new HashSet<>(running.values());
-        live.remove(placeholder);
+        live.remove(STARTING);
         if (!live.isEmpty()) {
             ledger.renewHeartbeats(live);
         }
@@ -175,8 +176,7 @@ public class SyncEngine {
     public Optional<UUID> start(UUID itemId, String trigger) {
         // its own transaction (runs are also started from scheduler, debounce and run threads): 404 for no such item
         io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> items.get(itemId));
-        UUID placeholder = new UUID(0, 0);
-        if (running.putIfAbsent(itemId, placeholder) != null) {
+        if (running.putIfAbsent(itemId, STARTING) != null) {
             return Optional.empty();
         }
         RunLedger.Started started;

@@ -79,11 +79,7 @@ public class SyncItemService {
     }
 
     private static SyncItem locked(UUID id) {
-        SyncItem item = SyncItem.findById(id, LockModeType.PESSIMISTIC_WRITE);
-        if (item == null) {
-            throw ProblemException.notFound("no sync item " + id);
-        }
-        return item;
+        return found(id, SyncItem.findById(id, LockModeType.PESSIMISTIC_WRITE));
     }
 
     /** Whether a run of the item is live: RUNNING with a recent heartbeat (one whose process died does not count). */
@@ -94,7 +90,10 @@ public class SyncItemService {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public SyncItem get(UUID id) {
-        SyncItem item = SyncItem.findById(id);
+        return found(id, SyncItem.findById(id));
+    }
+
+    private static SyncItem found(UUID id, SyncItem item) {
         if (item == null) {
             throw ProblemException.notFound("no sync item " + id);
         }
