@@ -89,13 +89,19 @@ public class AutoSync {
                 .map(Watch::id).toList();
     }
 
-    /** Schedules a debounced run of each item (one pending run per item at most). */
+    /**
+     * Schedules a debounced run of each item (one pending run per item at most). When another instance runs the item
+     * then, the push waits another debounce and tries again, until a run starts after the change: that instance's
+     * run may have listed the store before it, and an item without an interval has no later run to catch it.
+     */
     public void schedulePush(List<UUID> items) {
         for (UUID id : items) {
             if (pendingPush.putIfAbsent(id, Boolean.TRUE) == null) {
                 debounce.schedule(() -> {
                     pendingPush.remove(id);
-                    engine.startOrQueue(id, "PUSH");
+                    if (!engine.startOrQueue(id, "PUSH")) {
+                        schedulePush(List.of(id));
+                    }
                 }, config.pushDebounce().toMillis(), TimeUnit.MILLISECONDS);
             }
         }

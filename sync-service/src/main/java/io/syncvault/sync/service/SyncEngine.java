@@ -210,23 +210,31 @@ public class SyncEngine {
         return Optional.of(run.id);
     }
 
-    /** Starts a run unless one is going; if one is, another starts when it ends (a change arrived during it). */
-    public void startOrQueue(UUID itemId, String trigger) {
+    /**
+     * Starts a run unless one is going; if one is going here, another starts when it ends (a change arrived during
+     * it). False when another instance runs the item (see {@link #startQuietly}).
+     */
+    public boolean startOrQueue(UUID itemId, String trigger) {
         if (running.containsKey(itemId)) {
             runAgain.add(itemId);
             if (running.containsKey(itemId)) {
-                return;
+                return true;
             }
             runAgain.remove(itemId);
         }
-        startQuietly(itemId, trigger);
+        return startQuietly(itemId, trigger);
     }
 
-    private void startQuietly(UUID itemId, String trigger) {
+    /**
+     * Starts a run unless one is going; false only when another instance runs the item, which this one cannot queue
+     * a run behind (a failure to start, such as an item deleted, is logged and counts as handled).
+     */
+    private boolean startQuietly(UUID itemId, String trigger) {
         try {
-            start(itemId, trigger);
+            return start(itemId, trigger).isPresent() || running.containsKey(itemId);
         } catch (RuntimeException e) {
             LOG.warnf("could not start a %s run of item %s: %s", trigger, itemId, e.getMessage());
+            return true;
         }
     }
 

@@ -17,6 +17,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.client.StorageGatewayClient;
+import io.syncvault.sync.service.AutoSync;
 import io.syncvault.sync.service.LocalScanner;
 import io.syncvault.sync.service.RunLedger;
 import io.syncvault.sync.service.SyncEngine;
@@ -61,6 +62,9 @@ class SyncFlowTest {
 
     @Inject
     RunLedger ledger;
+
+    @Inject
+    AutoSync autoSync;
 
     static Map<String, Object> spec(Path dir, String prefix, String strategy) {
         return SyncFixture.spec(dir, prefix, "BIDIRECTIONAL", strategy);
@@ -583,6 +587,26 @@ class SyncFlowTest {
         runAndWait(item);
         int runs = history(item);
         await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> history(item) == runs);
+    }
+
+    @Test
+    void aChangePushedWhileAnotherInstanceRunsTheItemIsSyncedOnceThatRunEnds() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
+        spec.put("enabled", true); // and no interval: pushes are its only runs
+        UUID itemId = UUID.fromString(createItem(spec));
+        runAndWait(itemId.toString());
+        // another instance runs the item (it listed the store before the change) when the change is pushed
+        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
+        putRemote(prefix + "/late.txt", "arrived during the other run", T0);
+        autoSync.schedulePush(List.of(itemId));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> !Files.exists(dir.resolve("late.txt")));
+        ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
+        // the push was not dropped: it starts a run here once that one ended
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("late.txt")));
+        assertThat(Files.readString(dir.resolve("late.txt"))).isEqualTo("arrived during the other run");
     }
 
     @Test
