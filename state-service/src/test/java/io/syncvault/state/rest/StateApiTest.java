@@ -342,6 +342,13 @@ class StateApiTest {
         return strategy;
     }
 
+    /** An open conflict on "c" in a MANUAL namespace: local {node:2} (a=2) against a peer's {node:1, peer:1} (a=7). */
+    private String openManualConflict(String ns) {
+        concurrentPair("MANUAL", ns, Instant.now());
+        return reconcile(ns, List.of(remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer", Instant.now())))
+                .then().statusCode(200).body("conflictCount", equalTo(1)).extract().path("conflicts[0].id");
+    }
+
     @Test
     void everyStrategyResolvesAConcurrentVersion() {
         Instant future = Instant.now().plusSeconds(3600);
@@ -428,10 +435,7 @@ class StateApiTest {
     @Test
     void aResolutionAfterALocalWriteKeepsThatWriteOrRefusesToGoOverIt() {
         String ns = namespace("MANUAL");
-        concurrentPair("MANUAL", ns, Instant.now());
-        Map<String, Object> r = remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer", Instant.now());
-        String conflictId = reconcile(ns, List.of(r)).then().statusCode(200).body("conflictCount", equalTo(1))
-                .extract().path("conflicts[0].id");
+        String conflictId = openManualConflict(ns);
         // written here after the conflict was recorded, by someone who did not look at it
         writer().header("If-Match", "2").body(Map.of("data", Map.of("a", 3, "b", 1)))
                 .when().put("/v1/namespaces/" + ns + "/states/c").then().statusCode(200);
@@ -452,9 +456,7 @@ class StateApiTest {
         try {
             for (int round = 0; round < 25; round++) {
                 String ns = namespace("MANUAL");
-                concurrentPair("MANUAL", ns, Instant.now());
-                String conflictId = reconcile(ns, List.of(remote("c", Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer",
-                        Instant.now()))).then().statusCode(200).extract().path("conflicts[0].id");
+                String conflictId = openManualConflict(ns);
                 // a peer's version after both: it supersedes the conflict while a person resolves it
                 Map<String, Object> after = remote("c", Map.of("a", 9), Map.of(node, 2L, "peer", 2L), "peer", Instant.now());
                 java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
