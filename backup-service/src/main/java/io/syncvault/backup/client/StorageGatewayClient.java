@@ -9,6 +9,7 @@ import io.syncvault.backup.client.GatewayTypes.PutResult;
 import io.syncvault.backup.client.GatewayTypes.StoreInfo;
 import io.syncvault.backup.config.GatewayConfig;
 import io.syncvault.backup.security.Roles;
+import io.syncvault.gatewayhttp.GatewayHttp;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,6 +56,8 @@ public class StorageGatewayClient {
         return t;
     });
     private final HttpClient http;
+    /** Response bodies: a read that waits longer than the configured read-idle time for a byte fails. */
+    private final HttpResponse.BodyHandler<InputStream> bodies;
     private final String base;
     private volatile String token;
     private volatile Instant tokenRenewAt = Instant.EPOCH;
@@ -65,6 +68,7 @@ public class StorageGatewayClient {
         this.base = config.url().replaceAll("/+$", "");
         this.http = GatewayHttp.builder()
                 .connectTimeout(config.connectTimeout()).executor(bodyThreads).build();
+        this.bodies = GatewayHttp.bodies(config.readIdleTimeout());
     }
 
     @Retry(maxRetries = 2, delay = 300, retryOn = GatewayUnavailableException.class)
@@ -104,7 +108,7 @@ public class StorageGatewayClient {
     @CircuitBreaker(requestVolumeThreshold = 10, failureRatio = 0.8, delay = 5_000,
             failOn = GatewayUnavailableException.class)
     public InputStream open(String store, String key) {
-        HttpResponse<InputStream> r = send(request(objectPath(store, key)).GET().build());
+        HttpResponse<InputStream> r = send(request(objectPath(store, key)).GET().timeout(config.requestTimeout()).build());
         if (r.statusCode() != 200) {
             throw failure(r, "GET " + key);
         }
@@ -191,7 +195,7 @@ public class StorageGatewayClient {
                     .header(KEEP_VERSIONS, "0")
                     .PUT(HttpRequest.BodyPublishers.ofInputStream(pipe::input)).build();
             CompletableFuture<HttpResponse<InputStream>> response = http.sendAsync(put,
-                    HttpResponse.BodyHandlers.ofInputStream());
+                    bodies);
             response.whenComplete((r, e) -> pipe.readerGone(e != null ? e
                     : new IOException("the gateway answered " + r.statusCode() + " before the part was sent")));
             return new PartOutput() {
@@ -266,7 +270,7 @@ public class StorageGatewayClient {
 
     private HttpResponse<InputStream> send(HttpRequest request) {
         try {
-            HttpResponse<InputStream> r = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> r = http.send(request, bodies);
             if (r.statusCode() >= 500) {
                 String detail = errorText(r);
                 throw new GatewayUnavailableException(r.statusCode(), "the storage gateway failed: " + detail, null);

@@ -23,6 +23,13 @@ public interface GatewayConfig {
     @WithDefault("5m")
     Duration partTimeout();
 
+    /**
+     * How long a read of a response body (a part being restored or verified) may wait for its next byte
+     * before the connection is given up: without it a read on a half-open connection waits for hours.
+     */
+    @WithDefault("2m")
+    Duration readIdleTimeout();
+
     /** Lifetime of the service token this service signs for itself. */
     @WithDefault("1h")
     Duration tokenLifetime();

@@ -1,6 +1,6 @@
 package io.syncvault.backup.health;
 
-import io.syncvault.backup.client.GatewayHttp;
+import io.syncvault.gatewayhttp.GatewayHttp;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -11,6 +11,7 @@ import io.syncvault.backup.client.GatewayTypes.ObjectItem;
 import io.syncvault.backup.client.GatewayTypes.ObjectPage;
 import io.syncvault.backup.client.GatewayUnavailableException;
 import io.syncvault.backup.client.StorageGatewayClient;
+import io.syncvault.gatewayhttp.StalledBodyException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +85,8 @@ public class BackupStore {
 
             @Override
             public boolean unreachable(PartEntry part, IOException failure) {
-                return gatewayUnreachable(store, part.key());
+                // a body that stopped arriving was given up by this side: it says nothing about the part
+                return failure instanceof StalledBodyException || gatewayUnreachable(store, part.key());
             }
         };
     }

@@ -219,6 +219,36 @@ class BackupFlowTest {
     }
 
     @Test
+    void aPartThatStopsArrivingOnAnOpenConnectionEndsTheRestoreWithA503InsteadOfHangingIt() throws Exception {
+        String name = "stall-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        Trees.generate(source, 24, 2, 16L * PART);
+        long partSize = 4L * PART;
+        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
+                Map.of("partSize", partSize, "compression", "NONE"))));
+        assertThat(Api.get(id).getList("manifest.parts").size()).isGreaterThanOrEqualTo(4);
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        try {
+            // the gateway's bytes stop in the middle of the second part (whatever the manifest and the headers
+            // before it weigh: they are far smaller than half a part); the connection stays open
+            GatewayLink.stallAfter(partSize * 3 / 2);
+            given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                    .body(Map.of("targetPath", target.toString())).when().post("/v1/backups/" + id + "/restore")
+                    .then().statusCode(503).body("type", equalTo("urn:syncvault:problem:gateway-unavailable"))
+                    .body("detail", containsString("part-0000")).body("detail", containsString("no byte of the answer"));
+        } finally {
+            GatewayLink.mend();
+        }
+        assertOnlyCompleteFiles(source.getParent(), target);
+        // the backup was not blamed: it restores whole once the bytes flow
+        Path again = Api.root().resolve("restored-" + UUID.randomUUID());
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("targetPath", again.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(200);
+        Trees.assertSameTree(source, again.resolve(name));
+        assertThat(Api.get(id).getString("status")).isEqualTo("COMPLETED");
+    }
+
+    @Test
     void aMissingPartAndAMissingManifestAreNamed() throws Exception {
         String name = "missing-" + UUID.randomUUID();
         Path source = Api.root().resolve(name);

@@ -14,13 +14,15 @@ import java.net.Socket;
  *
  * <p>The switch lives in system properties, so a test sees the same switch as the relay whatever class loader
  * each was loaded by: {@link #cut()} closes every connection as soon as it carries a byte and refuses new ones,
- * {@link #cutAfter(long)} lets that many more bytes through from the gateway and then cuts, {@link #mend()}
- * lets everything through again.
+ * {@link #cutAfter(long)} lets that many more bytes through from the gateway and then cuts, {@link #stallAfter(long)}
+ * lets that many through and then holds every byte from the gateway on open connections (a half-open connection:
+ * nothing arrives, nothing is closed), {@link #mend()} lets everything through again.
  */
 public final class GatewayLink implements AutoCloseable {
 
     private static final String CUT = "syncvault.test.gateway-link.cut";
     private static final String CUT_AFTER = "syncvault.test.gateway-link.cut-after-bytes";
+    private static final String STALL_AFTER = "syncvault.test.gateway-link.stall-after-bytes";
 
     private final ServerSocket server;
     private final int gatewayPort;
@@ -63,31 +65,68 @@ public final class GatewayLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets {@code bytes} more bytes through from the gateway, then passes none until {@link #mend()}, keeping the
+     * connections open; a held connection is closed when the link is mended.
+     */
+    public static void stallAfter(long bytes) {
+        synchronized (System.getProperties()) {
+            mend();
+            System.setProperty(STALL_AFTER, String.valueOf(bytes));
+        }
+    }
+
     /** Lets everything through again. */
     public static void mend() {
         synchronized (System.getProperties()) {
             System.clearProperty(CUT);
             System.clearProperty(CUT_AFTER);
+            System.clearProperty(STALL_AFTER);
         }
     }
 
-    /** Whether {@code n} bytes from the gateway ({@code fromGateway}) or to it may pass now. */
-    private static boolean mayPass(int n, boolean fromGateway) {
-        synchronized (System.getProperties()) {
-            if (Boolean.getBoolean(CUT)) {
-                return false;
+    /**
+     * How many of {@code n} bytes from the gateway ({@code fromGateway}) or to it may pass now: all, the first few
+     * (up to a stall), or -1 when the connection is to be closed. While stalled it waits, and after a stall the
+     * connection is closed.
+     */
+    private static int allowance(int n, boolean fromGateway) {
+        boolean held = false;
+        while (true) {
+            synchronized (System.getProperties()) {
+                if (Boolean.getBoolean(CUT)) {
+                    return -1;
+                }
+                String stall = System.getProperty(STALL_AFTER);
+                if (held && stall == null) {
+                    return -1; // mended: a connection held so long is of no use to anyone
+                }
+                long stallLeft = fromGateway && stall != null ? Long.parseLong(stall) : Long.MAX_VALUE;
+                if (stallLeft > 0) {
+                    int k = (int) Math.min(n, stallLeft);
+                    if (stall != null && fromGateway) {
+                        System.setProperty(STALL_AFTER, String.valueOf(stallLeft - k));
+                    }
+                    String after = System.getProperty(CUT_AFTER);
+                    if (after == null || !fromGateway) {
+                        return k;
+                    }
+                    long left = Long.parseLong(after) - k;
+                    if (left < 0) {
+                        cut();
+                        return -1;
+                    }
+                    System.setProperty(CUT_AFTER, String.valueOf(left));
+                    return k;
+                }
+                held = true;
             }
-            String after = System.getProperty(CUT_AFTER);
-            if (after == null || !fromGateway) {
-                return true;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
             }
-            long left = Long.parseLong(after) - n;
-            if (left < 0) {
-                cut();
-                return false;
-            }
-            System.setProperty(CUT_AFTER, String.valueOf(left));
-            return true;
         }
     }
 
@@ -95,7 +134,7 @@ public final class GatewayLink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                if (!mayPass(0, false)) {
+                if (allowance(0, false) < 0) {
                     client.close();
                     continue;
                 }
@@ -116,11 +155,14 @@ public final class GatewayLink implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    if (!mayPass(n, fromGateway)) {
-                        return;
+                    for (int off = 0, k; off < n; off += k) {
+                        k = allowance(n - off, fromGateway);
+                        if (k < 0) {
+                            return;
+                        }
+                        out.write(buffer, off, k);
+                        out.flush();
                     }
-                    out.write(buffer, 0, n);
-                    out.flush();
                 }
             } catch (IOException e) {
                 // the other side closed; closing both ends the connection

@@ -42,6 +42,8 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         // the service reaches the gateway through a relay a test can cut; the tests' own calls go to it directly
         link = GatewayLink.start(gateway.port());
         config.put("syncvault.gateway.url", link.url());
+        // a body that stops arriving is given up after 3 s (2 minutes in service), so that a test can show it
+        config.put("syncvault.gateway.read-idle-timeout", "3s");
         try {
             Path roots = Files.createDirectories(Path.of("target", "backup-roots", java.util.UUID.randomUUID().toString()));
             config.put("syncvault.backup.roots", roots.toAbsolutePath().toString());

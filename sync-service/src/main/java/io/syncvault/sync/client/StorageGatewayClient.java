@@ -2,6 +2,7 @@ package io.syncvault.sync.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.gatewayhttp.GatewayHttp;
 import io.syncvault.sync.config.GatewayConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -50,6 +51,8 @@ public class StorageGatewayClient {
     private final HttpClient http;
     private final String base;
     private final Duration transferTimeout;
+    /** Response bodies: a read that waits longer than the configured read-idle time for a byte fails. */
+    private final HttpResponse.BodyHandler<InputStream> bodies;
     private final ServiceToken token;
     private final ObjectMapper json;
 
@@ -58,6 +61,7 @@ public class StorageGatewayClient {
                 .connectTimeout(config.connectTimeout()).build();
         this.base = config.url().replaceAll("/+$", "");
         this.transferTimeout = config.transferTimeout();
+        this.bodies = GatewayHttp.bodies(config.readIdleTimeout());
         this.token = token;
         this.json = json;
     }
@@ -103,7 +107,7 @@ public class StorageGatewayClient {
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public Received get(String store, String key, String versionId, Path target) {
         String uri = objectUri(store, key) + (versionId == null ? "" : "?version=" + query(versionId));
-        HttpResponse<InputStream> r = send(request(uri).GET().timeout(transferTimeout), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = send(request(uri).GET().timeout(transferTimeout), bodies);
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
                 check(r.statusCode(), 200, readSome(in), key);
@@ -273,7 +277,7 @@ public class StorageGatewayClient {
             throw new IllegalStateException(e);
         }
         HttpResponse<InputStream> r = send(request(storeUri(store) + "/batch/get").POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").timeout(transferTimeout), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Content-Type", "application/json").timeout(transferTimeout), bodies);
         java.util.Set<String> pending = new java.util.LinkedHashSet<>(keys);
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
@@ -309,7 +313,7 @@ public class StorageGatewayClient {
         if (ifMatch != null) {
             b.header("If-Match", quote(ifMatch));
         }
-        HttpResponse<InputStream> r = send(b, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = send(b, bodies);
         try (InputStream in = r.body()) {
             if (r.statusCode() != 204 && r.statusCode() != 200) {
                 check(r.statusCode(), 204, readSome(in), key);
@@ -409,7 +413,7 @@ public class StorageGatewayClient {
     }
 
     private JsonNode sendJson(HttpRequest.Builder b, int... ok) {
-        HttpResponse<InputStream> r = send(b, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r = send(b, bodies);
         try (InputStream in = r.body()) {
             for (int status : ok) {
                 if (r.statusCode() == status) {

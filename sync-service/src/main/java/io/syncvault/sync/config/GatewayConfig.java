@@ -20,6 +20,13 @@ public interface GatewayConfig {
     @WithDefault("30m")
     Duration transferTimeout();
 
+    /**
+     * How long a read of a response body may wait for its next byte before the connection is given up
+     * (the transfer timeout alone would leave a download on a half-open connection waiting for it).
+     */
+    @WithDefault("2m")
+    Duration readIdleTimeout();
+
     /** Lifetime of the service token this service mints for itself. */
     @WithDefault("1h")
     Duration tokenLifetime();

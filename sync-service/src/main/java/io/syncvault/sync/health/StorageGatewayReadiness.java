@@ -1,6 +1,6 @@
 package io.syncvault.sync.health;
 
-import io.syncvault.sync.client.GatewayHttp;
+import io.syncvault.gatewayhttp.GatewayHttp;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;
