@@ -24,7 +24,8 @@ import org.jboss.logging.Logger;
  * made by someone else to {@link AutoSync}. Records arrive a poll at a time (most concern no
  * item, or the item that made the change, and are dropped without a database call); each event
  * that matters is handled once: its ce_id goes into {@code processed_event} in the same
- * transaction as the decision.
+ * transaction as the push it owes ({@code pending_push}), so a push outlives a stop of the service
+ * during its debounce.
  */
 @ApplicationScoped
 public class StorageEventsConsumer {
@@ -72,6 +73,7 @@ public class StorageEventsConsumer {
         if (wanted.isEmpty()) {
             return;
         }
+        java.time.Instant now = java.time.Instant.now();
         List<UUID> push = QuarkusTransaction.requiringNew().call(() -> {
             List<UUID> first = new ArrayList<>();
             wanted.forEach((id, items) -> {
@@ -82,6 +84,9 @@ public class StorageEventsConsumer {
                     first.addAll(items);
                 }
             });
+            for (UUID item : new java.util.LinkedHashSet<>(first)) {
+                autoSync.owePush(item, now);
+            }
             return first;
         });
         autoSync.schedulePush(push.stream().distinct().toList());

@@ -6,6 +6,7 @@ import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.config.SyncConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.time.Instant;
 import java.util.List;
@@ -20,12 +21,21 @@ import java.util.concurrent.TimeUnit;
  * Starts runs without being asked: each enabled item with an interval when its last run started
  * longer ago than that, and each enabled item whose remote prefix someone else changed (push),
  * after a short debounce so that a burst of changes makes one run.
+ *
+ * <p>A push owed is also a row ({@code pending_push}, written with the storage event's record) until
+ * a run that started after the change ends other than FAILED. The debounce timer is the quick way;
+ * the scheduler's tick starts the pushes still owed two debounces after the change that no run has
+ * started for (the service stopped during the debounce, or another instance ran the item), and
+ * tries again a push whose run failed once that run started {@value #PUSH_RETRY_SECONDS} s ago.
  */
 @ApplicationScoped
 public class AutoSync {
 
+    static final long PUSH_RETRY_SECONDS = 60;
+
     private final SyncEngine engine;
     private final SyncConfig config;
+    private final EntityManager em;
     private final Map<UUID, Boolean> pendingPush = new ConcurrentHashMap<>();
     private final ScheduledExecutorService debounce = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sync-push-debounce");
@@ -33,9 +43,10 @@ public class AutoSync {
         return t;
     });
 
-    public AutoSync(SyncEngine engine, SyncConfig config) {
+    public AutoSync(SyncEngine engine, SyncConfig config, EntityManager em) {
         this.engine = engine;
         this.config = config;
+        this.em = em;
     }
 
     @PreDestroy
@@ -49,6 +60,35 @@ public class AutoSync {
         for (UUID id : due()) {
             engine.startOrQueue(id, "SCHEDULE");
         }
+        for (UUID id : pushesOwed()) {
+            engine.startOrQueue(id, "PUSH");
+        }
+    }
+
+    /** Records, in the caller's transaction, that the item owes a run for a change made at {@code since} (the first such change counts). */
+    public void owePush(UUID item, Instant since) {
+        em.createNativeQuery("insert into pending_push (item_id, since) values (?1, ?2) on conflict (item_id) do nothing")
+                .setParameter(1, item).setParameter(2, since).executeUpdate();
+    }
+
+    /**
+     * Items that owe a push no run is under way for: their change is older than two debounces (the debounce timer
+     * had its turn), no run is RUNNING, and none started since the change, or the last did and failed over
+     * {@value #PUSH_RETRY_SECONDS} s ago. Rows of items that are gone or disabled are dropped.
+     */
+    @SuppressWarnings("unchecked")
+    List<UUID> pushesOwed() {
+        Instant now = Instant.now();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            em.createNativeQuery("delete from pending_push p where not exists"
+                    + " (select 1 from sync_item i where i.id = p.item_id and i.enabled)").executeUpdate();
+            List<UUID> owed = em.createNativeQuery("select p.item_id from pending_push p where p.since < ?1"
+                    + " and not exists (select 1 from sync_run r where r.item_id = p.item_id"
+                    + " and (r.status = 'RUNNING' or r.started_at > greatest(p.since, ?2)))", UUID.class)
+                    .setParameter(1, now.minus(config.pushDebounce().multipliedBy(2)))
+                    .setParameter(2, now.minusSeconds(PUSH_RETRY_SECONDS)).getResultList();
+            return owed.stream().filter(id -> !engine.isRunning(id) && !pendingPush.containsKey(id)).toList();
+        });
     }
 
     /** Enabled items with an interval whose last run started at least one interval ago (or never ran). */

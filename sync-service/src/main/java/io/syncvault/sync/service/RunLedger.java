@@ -176,6 +176,11 @@ public class RunLedger {
             run.error = error;
             run.finishedAt = Instant.now();
             run.heartbeatAt = run.finishedAt;
+            if (!SyncRun.FAILED.equals(status)) {
+                // the run listed the store after these changes: the pushes they owed are paid (see AutoSync)
+                em.createNativeQuery("delete from pending_push where item_id = ?1 and since <= ?2")
+                        .setParameter(1, itemId).setParameter(2, run.startedAt).executeUpdate();
+            }
             for (Event e : finalEvents) {
                 events.add(e.type(), itemId, e.data());
             }

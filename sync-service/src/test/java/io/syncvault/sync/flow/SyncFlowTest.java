@@ -12,6 +12,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -607,6 +608,33 @@ class SyncFlowTest {
         // the push was not dropped: it starts a run here once that one ended
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("late.txt")));
         assertThat(Files.readString(dir.resolve("late.txt"))).isEqualTo("arrived during the other run");
+    }
+
+    @Test
+    void aPushOwedWhenTheServiceStoppedInItsDebounceIsRunByTheNextInstanceAndThenPaid() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
+        spec.put("enabled", true); // and no interval: pushes are its only runs
+        UUID itemId = UUID.fromString(createItem(spec));
+        runAndWait(itemId.toString());
+        int before = history(itemId.toString());
+        // what a stopped instance left: the change is in the store (written under the item's own origin here, so
+        // that no storage event pushes it again) and the push it owed is recorded, its debounce timer gone with it
+        Path tmp = Files.createTempFile("remote", ".bin");
+        Files.writeString(tmp, "changed before the stop");
+        gateway.put("default", prefix + "/owed.txt", tmp, io.syncvault.sync.service.LocalScanner.sha256(tmp), T0, null,
+                itemId.toString(), 5);
+        Files.delete(tmp);
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("owed.txt")) && !running(itemId.toString()));
+        assertThat(Files.readString(dir.resolve("owed.txt"))).isEqualTo("changed before the stop");
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items/" + itemId + "/runs?limit=1").then()
+                .statusCode(200).body("[0].trigger", equalTo("PUSH")).body("[0].status", equalTo("SUCCEEDED"));
+        // paid: no further run follows
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
+                .until(() -> history(itemId.toString()) == before + 1);
     }
 
     @Test
