@@ -594,10 +594,7 @@ class SyncFlowTest {
     void aChangePushedWhileAnotherInstanceRunsTheItemIsSyncedOnceThatRunEnds() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
-        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
-        spec.put("enabled", true); // and no interval: pushes are its only runs
-        UUID itemId = UUID.fromString(createItem(spec));
-        runAndWait(itemId.toString());
+        UUID itemId = pushOnlyItem(dir, prefix);
         // another instance runs the item (it listed the store before the change) when the change is pushed
         SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
         putRemote(prefix + "/late.txt", "arrived during the other run", T0);
@@ -614,10 +611,7 @@ class SyncFlowTest {
     void aPushOwedWhenTheServiceStoppedInItsDebounceIsRunByTheNextInstanceAndThenPaid() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
-        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
-        spec.put("enabled", true); // and no interval: pushes are its only runs
-        UUID itemId = UUID.fromString(createItem(spec));
-        runAndWait(itemId.toString());
+        UUID itemId = pushOnlyItem(dir, prefix);
         int before = history(itemId.toString());
         // what a stopped instance left: the change is in the store (written under the item's own origin here, so
         // that no storage event pushes it again) and the push it owed is recorded, its debounce timer gone with it
@@ -665,6 +659,15 @@ class SyncFlowTest {
         given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("name", "off",
                 "localPath", auto.get("localPath"), "enabled", false)).when().put("/v1/sync/items/" + autoItem).then()
                 .statusCode(200);
+    }
+
+    /** An enabled item without an interval, synced once: pushes are its only runs. */
+    static UUID pushOnlyItem(Path dir, String prefix) {
+        Map<String, Object> spec = new java.util.HashMap<>(spec(dir, prefix, "KEEP_BOTH"));
+        spec.put("enabled", true);
+        UUID itemId = UUID.fromString(createItem(spec));
+        runAndWait(itemId.toString());
+        return itemId;
     }
 
     static int history(String item) {
