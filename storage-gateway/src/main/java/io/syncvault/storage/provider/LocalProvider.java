@@ -228,7 +228,7 @@ public final class LocalProvider implements StorageProvider {
             Files.delete(file);
             pruneEmptyDirectories(file.getParent(), root);
             Path meta = metaPath(key);
-            if (meta != null) {
+            if (meta != null && inside(meta.getParent(), metaRoot)) {
                 Files.deleteIfExists(meta);
                 pruneEmptyDirectories(meta.getParent(), metaRoot);
             }
@@ -513,6 +513,16 @@ public final class LocalProvider implements StorageProvider {
     }
 
     private Optional<ProviderObject> describe(String key, Path file) {
+        return describe(key, file, true);
+    }
+
+    /**
+     * The object at {@code file}, if it is one. A key names a path under the root, but a folder link planted inside
+     * the root (by someone with access to the folder) would lead its reads, copies and deletes elsewhere: unless the
+     * file was reached by a listing (which never enters a linked folder), its folder must lie under the root for the
+     * file to count as an object.
+     */
+    private Optional<ProviderObject> describe(String key, Path file, boolean reachedByKey) {
         if (!Files.exists(file)) {
             // absent (most often a new key) or a dangling link, neither an object: this check follows links but
             // throws nothing, where the lstat below would throw (and fill in a deep stack trace) for every new key
@@ -526,7 +536,7 @@ public final class LocalProvider implements StorageProvider {
         } catch (IOException e) {
             throw failure("cannot read " + key, e);
         }
-        if (!attributes.isRegularFile()) {
+        if (!attributes.isRegularFile() || reachedByKey && !inside(file.getParent(), root)) {
             return Optional.empty();
         }
         String fileKey = String.valueOf(attributes.fileKey());
@@ -640,6 +650,15 @@ public final class LocalProvider implements StorageProvider {
     private static Temp newTemp(Path dir) throws IOException {
         Path temp = dir.resolve(TEMP_PREFIX + randomHex(8));
         return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    /** Whether {@code dir}, links followed, lies under {@code base} (false when it cannot be resolved). */
+    private static boolean inside(Path dir, Path base) {
+        try {
+            return dir.toRealPath().startsWith(base);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Creates a folder under the root and checks that no symlink on the way leads outside it. */
@@ -880,7 +899,7 @@ public final class LocalProvider implements StorageProvider {
             Optional<ProviderObject> described;
             lock.readLock().lock();
             try {
-                described = describe(key, file);
+                described = describe(key, file, false);
             } finally {
                 lock.readLock().unlock();
             }

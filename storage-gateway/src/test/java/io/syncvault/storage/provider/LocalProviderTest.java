@@ -67,6 +67,23 @@ class LocalProviderTest extends ProviderContract {
     }
 
     @Test
+    void aFolderLinkPlantedInTheRootLeadsNoReadCopyOrDeleteOutsideIt() throws Exception {
+        Path outside = root.resolve("outside-secrets");
+        Files.createDirectories(outside);
+        Files.writeString(outside.resolve("secret.txt"), "not for the store");
+        Files.createDirectories(root.resolve("store/docs"));
+        Files.createSymbolicLink(root.resolve("store/docs/planted"), outside);
+        String key = "docs/planted/secret.txt";
+
+        assertThat(provider.head(key)).isEmpty();
+        assertThatThrownBy(() -> provider.get(key, 0, -1)).isInstanceOf(ObjectNotFoundException.class);
+        assertThatThrownBy(() -> provider.copy(key, "docs/copied.txt")).isInstanceOf(ObjectNotFoundException.class);
+        assertThatThrownBy(() -> provider.delete(key, null)).isInstanceOf(ObjectNotFoundException.class);
+        assertThat(provider.head("docs/copied.txt")).isEmpty();
+        assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo("not for the store");
+    }
+
+    @Test
     void objectsArePlainFilesAndTempFilesAreHidden() throws Exception {
         put(base + "plain.txt", "readable".getBytes(), WriteCondition.NONE, Map.of());
         Path file = root.resolve("store").resolve(base + "plain.txt");
