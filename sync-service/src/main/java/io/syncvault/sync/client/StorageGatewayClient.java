@@ -53,6 +53,8 @@ public class StorageGatewayClient {
     private final Duration transferTimeout;
     /** Response bodies: a read that waits longer than the configured read-idle time for a byte fails. */
     private final HttpResponse.BodyHandler<InputStream> bodies;
+    /** How long a download waits for its answer's headers, and a read of its body for the next byte. */
+    private final Duration readIdleTimeout;
     private final ServiceToken token;
     private final ObjectMapper json;
 
@@ -61,7 +63,8 @@ public class StorageGatewayClient {
                 .connectTimeout(config.connectTimeout()).build();
         this.base = config.url().replaceAll("/+$", "");
         this.transferTimeout = config.transferTimeout();
-        this.bodies = GatewayHttp.bodies(config.readIdleTimeout());
+        this.readIdleTimeout = config.readIdleTimeout();
+        this.bodies = GatewayHttp.bodies(readIdleTimeout);
         this.token = token;
         this.json = json;
     }
@@ -107,7 +110,8 @@ public class StorageGatewayClient {
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public Received get(String store, String key, String versionId, Path target) {
         String uri = objectUri(store, key) + (versionId == null ? "" : "?version=" + query(versionId));
-        HttpResponse<InputStream> r = send(request(uri).GET().timeout(transferTimeout), bodies);
+        // the headers come as the gateway opens the object, the bytes after them are watched by the read-idle time
+        HttpResponse<InputStream> r = send(request(uri).GET().timeout(readIdleTimeout), bodies);
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {
                 check(r.statusCode(), 200, readSome(in), key);
@@ -277,7 +281,7 @@ public class StorageGatewayClient {
             throw new IllegalStateException(e);
         }
         HttpResponse<InputStream> r = send(request(storeUri(store) + "/batch/get").POST(HttpRequest.BodyPublishers.ofString(body))
-                .header("Content-Type", "application/json").timeout(transferTimeout), bodies);
+                .header("Content-Type", "application/json").timeout(readIdleTimeout), bodies);
         java.util.Set<String> pending = new java.util.LinkedHashSet<>(keys);
         try (InputStream in = r.body()) {
             if (r.statusCode() != 200) {

@@ -22,7 +22,8 @@ public interface GatewayConfig {
 
     /**
      * How long a read of a response body may wait for its next byte before the connection is given up
-     * (the transfer timeout alone would leave a download on a half-open connection waiting for it).
+     * (the transfer timeout alone would leave a download on a half-open connection waiting for it), and a
+     * download for its answer's headers.
      */
     @WithDefault("2m")
     Duration readIdleTimeout();
