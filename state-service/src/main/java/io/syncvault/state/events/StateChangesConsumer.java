@@ -91,7 +91,8 @@ public class StateChangesConsumer {
                     if (ceId != null && em.createNativeQuery(
                             "insert into processed_event (id, processed_at) values (?1, ?2) on conflict do nothing")
                             .setParameter(1, ceId).setParameter(2, Instant.now()).executeUpdate() == 0) {
-                        return; // applied before
+                        states.replayed(state); // applied before
+                        return;
                     }
                     states.applyReplicated(state);
                 });

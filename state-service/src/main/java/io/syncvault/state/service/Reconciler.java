@@ -142,6 +142,29 @@ public final class Reconciler {
         return UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * What a replica sends to the other nodes after deciding on another node's version: the stored result when it
+     * is not the version received (a resolution); the version it keeps when the one received is behind it (an
+     * older clock, or the same clock losing the {@link #WRITE_ORDER} tie); else nothing. The second keeps the
+     * compacted topic's last record of a state from being a version the nodes have moved past: records reach the
+     * topic in the order their outboxes send them, so an older version can land after a newer one, and a node
+     * that starts after compaction reads only the last.
+     */
+    public static SyncState republished(SyncState local, SyncState remote, Decision d) {
+        SyncState result = d.result();
+        if (result != null) {
+            boolean received = result.clock().compare(remote.clock()) == Causality.EQUAL && result.sameContent(remote);
+            return received ? null : result;
+        }
+        return d.outcome() == Outcome.UNCHANGED && local != null && behind(remote, local) ? local : null;
+    }
+
+    /** Whether {@code remote} is behind {@code local}: an older clock, or the same clock losing the {@link #WRITE_ORDER} tie. */
+    public static boolean behind(SyncState remote, SyncState local) {
+        Causality order = remote.clock().compare(local.clock());
+        return order == Causality.BEFORE || order == Causality.EQUAL && WRITE_ORDER.compare(remote, local) < 0;
+    }
+
     private static Decision unchanged() {
         return new Decision(Outcome.UNCHANGED, null, null);
     }

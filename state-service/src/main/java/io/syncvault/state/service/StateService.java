@@ -200,6 +200,20 @@ public class StateService {
         return applyBatch(remote.namespace(), List.of(sanitize(remote.namespace(), remote)), Source.REPLICA);
     }
 
+    /**
+     * A record applied before that came again (an outbox sends again what the broker did not acknowledge, even when
+     * it had been written): nothing to apply, but when the version it carries is behind the one kept here, that one
+     * goes out again, so the compacted topic does not end with the older (see {@link Reconciler#republished}).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void replayed(SyncState remote) {
+        SyncState r = sanitize(remote.namespace(), remote);
+        StateStore.Stored local = store.findAll(r.namespace(), Set.of(r.id())).get(r.id());
+        if (local != null && Reconciler.behind(r, local.state())) {
+            outbox.addAll(List.of(events.changed(local.state())));
+        }
+    }
+
     private ReconciliationResult applyBatch(String ns, List<SyncState> remotes, Source source) {
         ConflictStrategy strategy = source == Source.REPLICA ? namespaceOrDefault(ns) : namespace(ns).conflictStrategy;
         Set<String> ids = new LinkedHashSet<>();
@@ -223,15 +237,17 @@ public class StateService {
                 }
             }
             SyncState result = d.result();
+            SyncState again = Reconciler.republished(local == null ? null : local.state(), remote, d);
             if (result == null) {
                 if (d.outcome() == Reconciler.Outcome.UNCHANGED) {
                     unchanged.add(remote.id());
                 }
+                if (source == Source.REPLICA && again != null) {
+                    changes.republish(again);
+                }
                 continue;
             }
-            boolean sameAsRemote = result.clock().compare(remote.clock()) == io.syncvault.state.Causality.EQUAL
-                    && result.sameContent(remote);
-            boolean publish = source == Source.CLIENT || !sameAsRemote;
+            boolean publish = source == Source.CLIENT || again != null;
             changes.store(result, result, local == null || local.state().deleted(), source.name().toLowerCase(),
                     publish);
             current.put(result.id(), new StateStore.Stored(result, result));
@@ -464,6 +480,12 @@ public class StateService {
             } else {
                 events.add(announcement);
             }
+        }
+
+        /** Sends a version this node keeps to the other nodes again, unchanged here (see {@link Reconciler#republished}). */
+        void republish(SyncState state) {
+            events.add(StateService.this.events.changed(state));
+            published.add(state);
         }
 
         /** Open conflicts of this state whose both versions the new state descends from are over. */

@@ -574,6 +574,43 @@ class StateApiTest {
         reader().when().get("/v1/namespaces/" + ns + "/pending").then().body("", empty());
     }
 
+    @Test
+    void aRecordThatComesAgainBehindTheStateKeptHereIsAnsweredWithThatState() {
+        String ns = namespace("LAST_WRITE_WINS");
+        String id = "again-" + UUID.randomUUID();
+        String key = ns + "/" + id;
+        String value = "{\"namespace\":\"" + ns + "\",\"id\":\"" + id + "\",\"data\":{\"v\":1},"
+                + "\"clock\":{\"peer\":{\"counter\":1,\"updatedAt\":1}},\"lastWriter\":\"peer\",\"version\":1,"
+                + "\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\",\"checksum\":\"x\","
+                + "\"deleted\":false,\"origin\":\"peer\"}";
+        String ceId = UUID.randomUUID().toString();
+        kafka.produceStrings().fromRecords(record(key, value, ceId)).awaitCompletion();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader()
+                .when().get("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200).body("version", equalTo(1)));
+        // this node moves the state on; then the peer's record comes again, as an outbox re-sends one the broker
+        // took without acknowledging it, and one more copy of it under a new id: each lands after this node's version
+        writer().header("If-Match", "1").body(Map.of("data", Map.of("v", 2))).when()
+                .put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader()
+                .when().get("/v1/namespaces/" + ns + "/pending").then().statusCode(200).body("", empty()));
+        kafka.produceStrings().fromRecords(record(key, value, ceId), record(key, value, UUID.randomUUID().toString()))
+                .awaitCompletion();
+
+        // what a node that starts after compaction would read: the last record of the state is this node's version
+        ConsumerTask<String, String> changes = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
+                .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(changesTopic);
+        try {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                List<ConsumerRecord<String, String>> mine = changes.getRecords().stream()
+                        .filter(r -> key.equals(r.key())).toList();
+                assertThat(mine).hasSizeGreaterThanOrEqualTo(5);
+                assertThat(mine.get(mine.size() - 1).value()).contains("\"v\":2").contains("\"" + node + "\"");
+            });
+        } finally {
+            changes.close();
+        }
+    }
+
     private ProducerRecord<String, String> record(String key, String value, String ceId) {
         ProducerRecord<String, String> r = new ProducerRecord<>(changesTopic, key, value);
         r.headers().add(new RecordHeader("ce_id", ceId.getBytes(StandardCharsets.UTF_8)));
