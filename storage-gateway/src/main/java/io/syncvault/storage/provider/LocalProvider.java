@@ -372,7 +372,8 @@ public final class LocalProvider implements StorageProvider {
                 }
                 lock.writeLock().lock();
                 try {
-                    String current = describe(key, target).map(ProviderObject::versionTag).orElse(null);
+                    // the folder was checked to lie under the root when the write began (its temp file is there)
+                    String current = describe(key, target, true).map(ProviderObject::versionTag).orElse(null);
                     if (!condition.holds(current)) {
                         throw new PreconditionFailedException(current == null
                                 ? "there is no current version of " + key
@@ -513,16 +514,16 @@ public final class LocalProvider implements StorageProvider {
     }
 
     private Optional<ProviderObject> describe(String key, Path file) {
-        return describe(key, file, true);
+        return describe(key, file, false);
     }
 
     /**
      * The object at {@code file}, if it is one. A key names a path under the root, but a folder link planted inside
-     * the root (by someone with access to the folder) would lead its reads, copies and deletes elsewhere: unless the
-     * file was reached by a listing (which never enters a linked folder), its folder must lie under the root for the
-     * file to count as an object.
+     * the root (by someone with access to the folder) would lead its reads, copies and deletes elsewhere: unless
+     * {@code folderChecked} (a listing, which never enters a linked folder, reached the file, or the write under way
+     * checked its folder), the file's folder must lie under the root for the file to count as an object.
      */
-    private Optional<ProviderObject> describe(String key, Path file, boolean reachedByKey) {
+    private Optional<ProviderObject> describe(String key, Path file, boolean folderChecked) {
         if (!Files.exists(file)) {
             // absent (most often a new key) or a dangling link, neither an object: this check follows links but
             // throws nothing, where the lstat below would throw (and fill in a deep stack trace) for every new key
@@ -536,7 +537,7 @@ public final class LocalProvider implements StorageProvider {
         } catch (IOException e) {
             throw failure("cannot read " + key, e);
         }
-        if (!attributes.isRegularFile() || reachedByKey && !inside(file.getParent(), root)) {
+        if (!attributes.isRegularFile() || !folderChecked && !inside(file.getParent(), root)) {
             return Optional.empty();
         }
         String fileKey = String.valueOf(attributes.fileKey());
@@ -899,7 +900,7 @@ public final class LocalProvider implements StorageProvider {
             Optional<ProviderObject> described;
             lock.readLock().lock();
             try {
-                described = describe(key, file, false);
+                described = describe(key, file, true);
             } finally {
                 lock.readLock().unlock();
             }
