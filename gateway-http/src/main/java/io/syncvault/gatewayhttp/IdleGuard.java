@@ -20,7 +20,8 @@ final class IdleGuard {
 
     static final long TICK_MILLIS = 100;
 
-    private static final Set<Guarded> OPEN = ConcurrentHashMap.newKeySet();
+    /** The reads waiting now (a body is watched only while a read of it waits: one never read or closed is not held). */
+    private static final Set<Guarded> WAITING = ConcurrentHashMap.newKeySet();
     private static final ScheduledExecutorService WATCH = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gateway-body-idle-guard");
         t.setDaemon(true);
@@ -35,14 +36,12 @@ final class IdleGuard {
     }
 
     static InputStream guard(InputStream body, Duration idle) {
-        Guarded g = new Guarded(body, idle.toNanos());
-        OPEN.add(g);
-        return g;
+        return new Guarded(body, idle.toNanos());
     }
 
     private static void look() {
         long now = System.nanoTime();
-        for (Guarded g : OPEN) {
+        for (Guarded g : WAITING) {
             g.expireIfIdle(now);
         }
     }
@@ -62,7 +61,6 @@ final class IdleGuard {
             long since = waitingSince;
             if (since != 0 && now - since > idleNanos && !stalled) {
                 stalled = true;
-                OPEN.remove(this);
                 try {
                     in.close();
                 } catch (IOException | RuntimeException e) {
@@ -80,6 +78,7 @@ final class IdleGuard {
                 throw failure(e);
             } finally {
                 waitingSince = 0;
+                WAITING.remove(this);
             }
         }
 
@@ -92,25 +91,23 @@ final class IdleGuard {
                 throw failure(e);
             } finally {
                 waitingSince = 0;
+                WAITING.remove(this);
             }
         }
 
+        /** Skips by reading, so that each piece is a read of its own (one long skip is not one long wait). */
         @Override
         public long skip(long n) throws IOException {
-            begin();
-            try {
-                return in.skip(n);
-            } catch (IOException e) {
-                throw failure(e);
-            } finally {
-                waitingSince = 0;
+            byte[] scratch = new byte[(int) Math.max(1, Math.min(n, 64 * 1024))];
+            long skipped = 0;
+            while (skipped < n) {
+                int read = read(scratch, 0, (int) Math.min(scratch.length, n - skipped));
+                if (read < 0) {
+                    break;
+                }
+                skipped += read;
             }
-        }
-
-        @Override
-        public void close() throws IOException {
-            OPEN.remove(this);
-            super.close();
+            return skipped;
         }
 
         private void begin() throws IOException {
@@ -120,15 +117,13 @@ final class IdleGuard {
             long now = System.nanoTime();
             // 0 means "not waiting"; a clock reading of exactly 0 waits as 1
             waitingSince = now == 0 ? 1 : now;
+            WAITING.add(this);
         }
 
         /** A closed stream may answer the waiting read with an end of stream: that end is the stall, not the body's end. */
         private int end(int result) throws IOException {
             if (stalled) {
                 throw stalled();
-            }
-            if (result < 0) {
-                OPEN.remove(this);
             }
             return result;
         }
