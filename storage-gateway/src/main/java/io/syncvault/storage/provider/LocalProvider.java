@@ -653,12 +653,14 @@ public final class LocalProvider implements StorageProvider {
         return new Temp(temp, FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     }
 
-    /** Whether {@code dir}, links followed, lies under {@code base} (false when it cannot be resolved). */
-    private static boolean inside(Path dir, Path base) {
+    /** Whether {@code dir}, links followed, lies under {@code base} (false when it is not there); other failures are the store's. */
+    private boolean inside(Path dir, Path base) {
         try {
             return dir.toRealPath().startsWith(base);
-        } catch (IOException e) {
+        } catch (NoSuchFileException | NotDirectoryException e) {
             return false;
+        } catch (IOException e) {
+            throw failure("cannot resolve the folder " + base.relativize(dir), e);
         }
     }
 
