@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.syncvault.gatewayhttp.GatewayLink;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

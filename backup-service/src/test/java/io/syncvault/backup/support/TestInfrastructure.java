@@ -1,6 +1,7 @@
 package io.syncvault.backup.support;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.syncvault.gatewayhttp.GatewayLink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -16,6 +16,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.syncvault.gatewayhttp.GatewayLink;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.client.StorageGatewayClient;
 import io.syncvault.sync.service.AutoSync;
@@ -217,6 +218,31 @@ class SyncFlowTest {
         assertThat(again.getLong("result.downloaded")).isEqualTo(1);
         assertThat(remoteTree(prefix)).containsEntry("secret.txt", "secret v2");
         assertThat(localTree(dir)).isEqualTo(remoteTree(prefix));
+    }
+
+    @Test
+    void aDownloadWhoseBytesStopArrivingOnAnOpenConnectionFailsSoTheRunEndsAndLandsWholeOnceTheyFlow() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        // larger than a batch takes: it comes by itself, in one long answer
+        String big = "0123456789abcdef".repeat(512 * 1024);
+        SyncFixture.putRemote(prefix + "/big.bin", big, T0);
+        Path dir = SyncFixture.newFolder();
+        String item = createItem(SyncFixture.spec(dir, prefix, "DOWNLOAD", "REMOTE_WINS"));
+        try {
+            // the gateway's bytes stop a few MiB into the answer, on a connection that stays open
+            GatewayLink.stallAfter(3L << 20);
+            JsonPath run = runAndWait(item);
+            assertThat(run.getString("status")).isEqualTo("FAILED");
+            assertThat(run.getList("result.errors.path", String.class)).containsExactly("big.bin");
+        } finally {
+            GatewayLink.mend();
+        }
+        assertThat(localTree(dir)).isEmpty();
+        assertThat(SyncFixture.hasTempFiles(dir)).isFalse();
+
+        JsonPath again = runAndWait(item);
+        assertThat(again.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(Files.readString(dir.resolve("big.bin"))).isEqualTo(big);
     }
 
     @Test
@@ -615,11 +641,7 @@ class SyncFlowTest {
         int before = history(itemId.toString());
         // what a stopped instance left: the change is in the store (written under the item's own origin here, so
         // that no storage event pushes it again) and the push it owed is recorded, its debounce timer gone with it
-        Path tmp = Files.createTempFile("remote", ".bin");
-        Files.writeString(tmp, "changed before the stop");
-        gateway.put("default", prefix + "/owed.txt", tmp, io.syncvault.sync.service.LocalScanner.sha256(tmp), T0, null,
-                itemId.toString(), 5);
-        Files.delete(tmp);
+        SyncFixture.putRemote(prefix + "/owed.txt", "changed before the stop", T0, itemId.toString());
         QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("owed.txt")) && !running(itemId.toString()));

@@ -126,13 +126,18 @@ public final class SyncFixture {
 
     /** Writes an object as another device would (origin "other-device"), replacing whatever version is there. */
     public static String putRemote(String key, String content, long mtimeMillis) {
+        return putRemote(key, content, mtimeMillis, "other-device");
+    }
+
+    /** Writes an object under the given origin (an item's id: its own write, which push does not announce to it). */
+    public static String putRemote(String key, String content, long mtimeMillis, String origin) {
         try {
             Path tmp = Files.createTempFile("remote", ".bin");
             Files.writeString(tmp, content);
             String sha = LocalScanner.sha256(tmp);
             Optional<RemoteObject> current = gateway().head("default", key);
             RemoteObject o = gateway().put("default", key, tmp, sha, mtimeMillis, current.map(RemoteObject::versionTag).orElse(null),
-                    "other-device", 50);
+                    origin, 50);
             Files.delete(tmp);
             return o.versionTag();
         } catch (IOException e) {

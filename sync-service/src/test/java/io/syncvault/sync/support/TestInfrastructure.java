@@ -1,6 +1,7 @@
 package io.syncvault.sync.support;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.syncvault.gatewayhttp.GatewayLink;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -18,7 +19,7 @@ import java.util.Map;
  * PostgreSQL are up (and says which script starts them when they are not), reads the local
  * connection settings that deploy/local/infra wrote, makes a fresh JWT key pair for this run
  * (no key lives in the repository), and starts the real storage gateway from its packaged
- * jar with a local store, trusting that key pair.
+ * jar with a local store, trusting that key pair, reached through a {@link GatewayLink}.
  */
 public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
@@ -37,7 +38,11 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka,
                 Path.of("target", "test-gateway", "store-" + System.currentTimeMillis()),
                 Path.of("target", "test-gateway", "gateway.log"), Map.of());
-        config.put("syncvault.gateway.url", gateway.url());
+        // the service (and the tests' calls through its client) reach the gateway through a relay a test can stall
+        link = GatewayLink.start(java.net.URI.create(gateway.url()).getPort());
+        config.put("syncvault.gateway.url", link.url());
+        // a body that stops arriving is given up after 3 s (2 minutes in service), so that a test can show it
+        config.put("syncvault.gateway.read-idle-timeout", "3s");
         // runs of this test JVM are told apart from earlier runs' leftovers
         config.put("syncvault.sync.node", "test-" + ProcessHandle.current().pid());
         config.put("syncvault.sync.push-debounce", "500ms");
@@ -48,6 +53,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
     }
 
     private static GatewayProcess gateway;
+    private GatewayLink link;
 
     /** The gateway this test run started. */
     public static GatewayProcess gateway() {
@@ -56,6 +62,9 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (link != null) {
+            link.close();
+        }
         if (gateway != null) {
             gateway.stop();
         }

@@ -1,4 +1,4 @@
-package io.syncvault.backup.support;
+package io.syncvault.gatewayhttp;
 
 import java.io.IOException;
 import java.io.InputStream;
