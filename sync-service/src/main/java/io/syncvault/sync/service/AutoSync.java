@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * a run that started after the change ends other than FAILED. The debounce timer is the quick way;
  * the scheduler's tick starts the pushes still owed two debounces after the change that no run has
  * started for (the service stopped during the debounce, or another instance ran the item), and
- * tries again a push whose run failed once that run started {@value #PUSH_RETRY_SECONDS} s ago.
+ * tries again, backing off, a push whose run failed (see {@link #pushesOwed}).
  */
 @ApplicationScoped
 public class AutoSync {
@@ -65,16 +65,22 @@ public class AutoSync {
         }
     }
 
-    /** Records, in the caller's transaction, that the item owes a run for a change made at {@code since} (the first such change counts). */
+    /**
+     * Records, in the caller's transaction, that the item owes a run for a change seen at {@code since}. The latest
+     * change counts: a run that started between an earlier change and this one pays only the earlier.
+     */
     public void owePush(UUID item, Instant since) {
-        em.createNativeQuery("insert into pending_push (item_id, since) values (?1, ?2) on conflict (item_id) do nothing")
+        em.createNativeQuery("insert into pending_push (item_id, since) values (?1, ?2) on conflict (item_id)"
+                + " do update set since = greatest(pending_push.since, excluded.since)")
                 .setParameter(1, item).setParameter(2, since).executeUpdate();
     }
 
     /**
      * Items that owe a push no run is under way for: their change is older than two debounces (the debounce timer
-     * had its turn), no run is RUNNING, and none started since the change, or the last did and failed over
-     * {@value #PUSH_RETRY_SECONDS} s ago. Rows of items that are gone or disabled are dropped.
+     * had its turn), no live run (RUNNING with a recent heartbeat), and no run started since the change, or the last
+     * did and failed, at least {@value #PUSH_RETRY_SECONDS} s ago and before half the time since the change had
+     * passed (a backoff: a push that keeps failing is tried about a dozen times on its first day). Rows of items
+     * that are gone or disabled are dropped.
      */
     @SuppressWarnings("unchecked")
     List<UUID> pushesOwed() {
@@ -84,9 +90,12 @@ public class AutoSync {
                     + " (select 1 from sync_item i where i.id = p.item_id and i.enabled)").executeUpdate();
             List<UUID> owed = em.createNativeQuery("select p.item_id from pending_push p where p.since < ?1"
                     + " and not exists (select 1 from sync_run r where r.item_id = p.item_id"
-                    + " and (r.status = 'RUNNING' or r.started_at > greatest(p.since, ?2)))", UUID.class)
+                    + " and (r.status = 'RUNNING' and r.heartbeat_at > ?4"
+                    + " or r.started_at > greatest(p.since, ?2, p.since + (cast(?3 as timestamptz) - p.since) / 2)))",
+                    UUID.class)
                     .setParameter(1, now.minus(config.pushDebounce().multipliedBy(2)))
-                    .setParameter(2, now.minusSeconds(PUSH_RETRY_SECONDS)).getResultList();
+                    .setParameter(2, now.minusSeconds(PUSH_RETRY_SECONDS)).setParameter(3, now)
+                    .setParameter(4, now.minus(config.staleRunAfter())).getResultList();
             return owed.stream().filter(id -> !engine.isRunning(id) && !pendingPush.containsKey(id)).toList();
         });
     }

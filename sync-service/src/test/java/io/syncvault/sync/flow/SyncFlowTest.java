@@ -654,6 +654,26 @@ class SyncFlowTest {
     }
 
     @Test
+    void aPushOwedForAChangeSeenDuringARunIsNotPaidByThatRun() throws Exception {
+        Path dir = SyncFixture.newFolder();
+        String prefix = SyncFixture.newPrefix();
+        UUID itemId = pushOnlyItem(dir, prefix);
+        // a change is owed; another instance's run starts after it (and pays it); a second change is seen during
+        // that run, which listed the store before it
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
+        Thread.sleep(20);
+        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
+        Thread.sleep(20);
+        SyncFixture.putRemote(prefix + "/during.txt", "seen during the other run", T0, itemId.toString());
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
+        ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
+
+        // the second change is still owed: a push run brings it
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("during.txt")));
+        assertThat(Files.readString(dir.resolve("during.txt"))).isEqualTo("seen during the other run");
+    }
+
+    @Test
     void enabledItemsRunOnTheirIntervalAndNeverTwiceAtOnce() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
