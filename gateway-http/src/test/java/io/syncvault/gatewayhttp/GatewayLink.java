@@ -54,6 +54,7 @@ public final class GatewayLink implements AutoCloseable {
         synchronized (System.getProperties()) {
             System.clearProperty(CUT_AFTER);
             System.setProperty(CUT, "true");
+            System.getProperties().notifyAll();
         }
     }
 
@@ -82,6 +83,7 @@ public final class GatewayLink implements AutoCloseable {
             System.clearProperty(CUT);
             System.clearProperty(CUT_AFTER);
             System.clearProperty(STALL_AFTER);
+            System.getProperties().notifyAll();
         }
     }
 
@@ -120,12 +122,13 @@ public final class GatewayLink implements AutoCloseable {
                     return k;
                 }
                 held = true;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
+                try {
+                    // until the switch changes (mend, cut: they notify), looking again now and then
+                    System.getProperties().wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return -1;
+                }
             }
         }
     }

@@ -661,11 +661,9 @@ class SyncFlowTest {
         // a change is owed; another instance's run starts after it (and pays it); a second change is seen during
         // that run, which listed the store before it
         QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
-        Thread.sleep(20);
         SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
-        Thread.sleep(20);
         SyncFixture.putRemote(prefix + "/during.txt", "seen during the other run", T0, itemId.toString());
-        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, elsewhere.startedAt.plusMillis(1)));
         ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
 
         // the second change is still owed: a push run brings it
