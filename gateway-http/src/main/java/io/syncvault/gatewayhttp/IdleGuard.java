@@ -71,15 +71,9 @@ final class IdleGuard {
 
         @Override
         public int read() throws IOException {
-            begin();
-            try {
-                return end(in.read());
-            } catch (IOException e) {
-                throw failure(e);
-            } finally {
-                waitingSince = 0;
-                WAITING.remove(this);
-            }
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -17,7 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,10 +37,12 @@ class GatewayHttpTest {
 
     private final HttpClient client = GatewayHttp.builder().build();
     private final CountDownLatch release = new CountDownLatch(1);
+    private final ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor();
     private ServerSocket server;
 
     @AfterEach
     void stop() throws IOException {
+        pace.shutdownNow();
         release.countDown();
         if (server != null) {
             server.close();
@@ -69,11 +75,22 @@ class GatewayHttpTest {
         serve(out -> {
             out.write(head(expected.length));
             out.flush();
-            for (byte b : expected) {
-                Thread.sleep(150); // 16 bytes over 2.4 s: longer than the limit, no gap near it
-                out.write(b);
-                out.flush();
-            }
+            // a byte every 150 ms: 16 bytes over 2.4 s, longer than the limit, with no gap near it
+            CountDownLatch sent = new CountDownLatch(expected.length);
+            AtomicInteger next = new AtomicInteger();
+            pace.scheduleAtFixedRate(() -> {
+                int i = next.getAndIncrement();
+                if (i < expected.length) {
+                    try {
+                        out.write(expected[i]);
+                        out.flush();
+                    } catch (IOException e) {
+                        return;
+                    }
+                    sent.countDown();
+                }
+            }, 150, 150, TimeUnit.MILLISECONDS);
+            sent.await(30, TimeUnit.SECONDS);
         });
         try (InputStream body = get()) {
             assertThat(body.readAllBytes()).isEqualTo(expected);
@@ -91,11 +108,15 @@ class GatewayHttpTest {
             release.await();
         });
         ByteArrayOutputStream got = new ByteArrayOutputStream();
+        // a slow disk on the reader's side: each piece is written once the disk takes it, every 1.5 limits
+        Semaphore disk = new Semaphore(0);
+        long every = IDLE.toMillis() * 3 / 2;
+        pace.scheduleAtFixedRate(disk::release, every, every, TimeUnit.MILLISECONDS);
         try (InputStream body = get()) {
             byte[] piece = new byte[1024];
             for (int n; (n = body.read(piece)) > 0;) {
+                disk.acquire();
                 got.write(piece, 0, n);
-                Thread.sleep(IDLE.toMillis() * 3 / 2); // a slow disk on the reader's side
             }
         }
         assertThat(got.toByteArray()).isEqualTo(expected);

@@ -27,6 +27,7 @@ import io.syncvault.sync.service.SyncService;
 import io.syncvault.sync.support.SyncFixture;
 import io.syncvault.sync.support.Tokens;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -622,15 +623,14 @@ class SyncFlowTest {
         String prefix = SyncFixture.newPrefix();
         UUID itemId = pushOnlyItem(dir, prefix);
         // another instance runs the item (it listed the store before the change) when the change is pushed
-        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
+        SyncRun elsewhere = runElsewhere(itemId);
         putRemote(prefix + "/late.txt", "arrived during the other run", T0);
         autoSync.schedulePush(List.of(itemId));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> !Files.exists(dir.resolve("late.txt")));
         ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
         // the push was not dropped: it starts a run here once that one ended
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("late.txt")));
-        assertThat(Files.readString(dir.resolve("late.txt"))).isEqualTo("arrived during the other run");
+        awaitLanded(dir, "late.txt", "arrived during the other run");
     }
 
     @Test
@@ -642,7 +642,7 @@ class SyncFlowTest {
         // what a stopped instance left: the change is in the store (written under the item's own origin here, so
         // that no storage event pushes it again) and the push it owed is recorded, its debounce timer gone with it
         SyncFixture.putRemote(prefix + "/owed.txt", "changed before the stop", T0, itemId.toString());
-        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
+        owe(itemId, java.time.Instant.now());
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("owed.txt")) && !running(itemId.toString()));
         assertThat(Files.readString(dir.resolve("owed.txt"))).isEqualTo("changed before the stop");
@@ -660,15 +660,14 @@ class SyncFlowTest {
         UUID itemId = pushOnlyItem(dir, prefix);
         // a change is owed; another instance's run starts after it (and pays it); a second change is seen during
         // that run, which listed the store before it
-        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, java.time.Instant.now()));
-        SyncRun elsewhere = ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
+        owe(itemId, java.time.Instant.now());
+        SyncRun elsewhere = runElsewhere(itemId);
         SyncFixture.putRemote(prefix + "/during.txt", "seen during the other run", T0, itemId.toString());
-        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, elsewhere.startedAt.plusMillis(1)));
+        owe(itemId, elsewhere.startedAt.plusMillis(1));
         ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
 
         // the second change is still owed: a push run brings it
-        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("during.txt")));
-        assertThat(Files.readString(dir.resolve("during.txt"))).isEqualTo("seen during the other run");
+        awaitLanded(dir, "during.txt", "seen during the other run");
     }
 
     @Test
@@ -699,6 +698,21 @@ class SyncFlowTest {
         given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(Map.of("name", "off",
                 "localPath", auto.get("localPath"), "enabled", false)).when().put("/v1/sync/items/" + autoItem).then()
                 .statusCode(200);
+    }
+
+    /** A run of the item that another instance holds (RUNNING, on "another-node"). */
+    SyncRun runElsewhere(UUID itemId) {
+        return ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
+    }
+
+    /** What the storage events consumer records for a change seen at {@code since}. */
+    void owe(UUID itemId, java.time.Instant since) {
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, since));
+    }
+
+    static void awaitLanded(Path dir, String name, String content) throws IOException {
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve(name)));
+        assertThat(Files.readString(dir.resolve(name))).isEqualTo(content);
     }
 
     /** An enabled item without an interval, synced once: pushes are its only runs. */
