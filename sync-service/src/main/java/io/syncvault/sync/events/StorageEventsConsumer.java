@@ -73,7 +73,6 @@ public class StorageEventsConsumer {
         if (wanted.isEmpty()) {
             return;
         }
-        java.time.Instant now = java.time.Instant.now();
         List<UUID> push = QuarkusTransaction.requiringNew().call(() -> {
             List<UUID> first = new ArrayList<>();
             wanted.forEach((id, items) -> {
@@ -85,7 +84,7 @@ public class StorageEventsConsumer {
                 }
             });
             for (UUID item : new java.util.LinkedHashSet<>(first)) {
-                autoSync.owePush(item, now);
+                autoSync.owePush(item);
             }
             return first;
         });

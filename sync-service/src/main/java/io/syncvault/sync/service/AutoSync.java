@@ -36,6 +36,7 @@ public class AutoSync {
     private final SyncEngine engine;
     private final SyncConfig config;
     private final EntityManager em;
+    private final DbClock clock;
     private final Map<UUID, Boolean> pendingPush = new ConcurrentHashMap<>();
     private final ScheduledExecutorService debounce = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sync-push-debounce");
@@ -43,10 +44,11 @@ public class AutoSync {
         return t;
     });
 
-    public AutoSync(SyncEngine engine, SyncConfig config, EntityManager em) {
+    public AutoSync(SyncEngine engine, SyncConfig config, EntityManager em, DbClock clock) {
         this.engine = engine;
         this.config = config;
         this.em = em;
+        this.clock = clock;
     }
 
     @PreDestroy
@@ -66,13 +68,14 @@ public class AutoSync {
     }
 
     /**
-     * Records, in the caller's transaction, that the item owes a run for a change seen at {@code since}. The latest
-     * change counts: a run that started between an earlier change and this one pays only the earlier.
+     * Records, in the caller's transaction, that the item owes a run for a change seen now (by the database's clock,
+     * which also times the runs: {@link DbClock}). The latest change counts: a run that started between an earlier
+     * change and this one pays only the earlier.
      */
-    public void owePush(UUID item, Instant since) {
-        em.createNativeQuery("insert into pending_push (item_id, since) values (?1, ?2) on conflict (item_id)"
+    public void owePush(UUID item) {
+        em.createNativeQuery("insert into pending_push (item_id, since) values (?1, clock_timestamp()) on conflict (item_id)"
                 + " do update set since = greatest(pending_push.since, excluded.since)")
-                .setParameter(1, item).setParameter(2, since).executeUpdate();
+                .setParameter(1, item).executeUpdate();
     }
 
     /**
@@ -84,8 +87,8 @@ public class AutoSync {
      */
     @SuppressWarnings("unchecked")
     List<UUID> pushesOwed() {
-        Instant now = Instant.now();
         return QuarkusTransaction.requiringNew().call(() -> {
+            Instant now = clock.now();
             em.createNativeQuery("delete from pending_push p where not exists"
                     + " (select 1 from sync_item i where i.id = p.item_id and i.enabled)").executeUpdate();
             List<UUID> owed = em.createNativeQuery("select p.item_id from pending_push p where p.since < ?1"
@@ -102,14 +105,16 @@ public class AutoSync {
 
     /** Enabled items with an interval whose last run started at least one interval ago (or never ran). */
     List<UUID> due() {
-        Instant now = Instant.now();
-        return QuarkusTransaction.requiringNew().call(() -> SyncItem.<SyncItem>list("enabled = true and intervalSeconds > 0").stream()
-                .filter(item -> !engine.isRunning(item.id))
-                .filter(item -> {
-                    SyncRun last = SyncRun.find("itemId = ?1 order by startedAt desc", item.id).firstResult();
-                    return last == null || last.startedAt.plusSeconds(item.intervalSeconds).isBefore(now);
-                })
-                .map(item -> item.id).toList());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instant now = clock.now();
+            return SyncItem.<SyncItem>list("enabled = true and intervalSeconds > 0").stream()
+                    .filter(item -> !engine.isRunning(item.id))
+                    .filter(item -> {
+                        SyncRun last = SyncRun.find("itemId = ?1 order by startedAt desc", item.id).firstResult();
+                        return last == null || last.startedAt.plusSeconds(item.intervalSeconds).isBefore(now);
+                    })
+                    .map(item -> item.id).toList();
+        });
     }
 
     /** The enabled items that read from the store, refreshed at most every 2 s: most storage events concern none of them. */

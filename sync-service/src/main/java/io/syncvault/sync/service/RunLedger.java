@@ -20,7 +20,7 @@ import java.util.UUID;
 /**
  * The database side of a run, each call its own transaction: starting a run (one RUNNING row
  * per item, enforced by a unique index), committing batches of journal changes together with
- * their events and the run's progress, and finishing it.
+ * their events and the run's progress, and finishing it. Its times are the database's ({@link DbClock}).
  */
 @ApplicationScoped
 public class RunLedger {
@@ -32,11 +32,13 @@ public class RunLedger {
     private final EntityManager em;
     private final JournalStore journal;
     private final SyncEvents events;
+    private final DbClock clock;
 
-    public RunLedger(EntityManager em, JournalStore journal, SyncEvents events) {
+    public RunLedger(EntityManager em, JournalStore journal, SyncEvents events, DbClock clock) {
         this.em = em;
         this.journal = journal;
         this.events = events;
+        this.clock = clock;
     }
 
     /** A run just started, and the item's settings it runs with. */
@@ -50,12 +52,15 @@ public class RunLedger {
      * those its journal was kept for.
      */
     public Started start(UUID itemId, String trigger, String node, Duration staleAfter) {
-        QuarkusTransaction.requiringNew().run(() -> em.createQuery("update SyncRun r set r.status = :failed,"
-                + " r.error = 'interrupted: no heartbeat', r.finishedAt = :now where r.itemId = :item"
-                + " and r.status = :running and r.heartbeatAt < :stale")
-                .setParameter("failed", SyncRun.FAILED).setParameter("now", Instant.now())
-                .setParameter("item", itemId).setParameter("running", SyncRun.RUNNING)
-                .setParameter("stale", Instant.now().minus(staleAfter)).executeUpdate());
+        QuarkusTransaction.requiringNew().run(() -> {
+            Instant now = clock.now();
+            em.createQuery("update SyncRun r set r.status = :failed,"
+                    + " r.error = 'interrupted: no heartbeat', r.finishedAt = :now where r.itemId = :item"
+                    + " and r.status = :running and r.heartbeatAt < :stale")
+                    .setParameter("failed", SyncRun.FAILED).setParameter("now", now)
+                    .setParameter("item", itemId).setParameter("running", SyncRun.RUNNING)
+                    .setParameter("stale", now.minus(staleAfter)).executeUpdate();
+        });
         try {
             return QuarkusTransaction.requiringNew().call(() -> {
                 SyncItem item = em.find(SyncItem.class, itemId, LockModeType.PESSIMISTIC_WRITE);
@@ -68,7 +73,7 @@ public class RunLedger {
                 run.trigger = trigger;
                 run.node = node;
                 run.status = SyncRun.RUNNING;
-                run.startedAt = Instant.now();
+                run.startedAt = clock.now();
                 run.heartbeatAt = run.startedAt;
                 run.persist();
                 em.flush();
@@ -85,7 +90,7 @@ public class RunLedger {
     public void renewHeartbeats(Set<UUID> runIds) {
         QuarkusTransaction.requiringNew().run(() -> em.createQuery("update SyncRun r set r.heartbeatAt = :now"
                 + " where r.id in :ids and r.status = :running")
-                .setParameter("now", Instant.now()).setParameter("ids", runIds).setParameter("running", SyncRun.RUNNING)
+                .setParameter("now", clock.now()).setParameter("ids", runIds).setParameter("running", SyncRun.RUNNING)
                 .executeUpdate());
     }
 
@@ -94,7 +99,7 @@ public class RunLedger {
         return QuarkusTransaction.requiringNew().call(() -> em.createQuery("update SyncRun r set r.status = :failed,"
                 + " r.error = 'interrupted: the service stopped during the run', r.finishedAt = :now"
                 + " where r.node = :node and r.status = :running")
-                .setParameter("failed", SyncRun.FAILED).setParameter("now", Instant.now())
+                .setParameter("failed", SyncRun.FAILED).setParameter("now", clock.now())
                 .setParameter("node", node).setParameter("running", SyncRun.RUNNING).executeUpdate());
     }
 
@@ -103,7 +108,7 @@ public class RunLedger {
             SyncRun run = SyncRun.findById(runId);
             run.filesTotal = files;
             run.bytesTotal = bytes;
-            run.heartbeatAt = Instant.now();
+            run.heartbeatAt = clock.now();
         });
     }
 
@@ -117,7 +122,7 @@ public class RunLedger {
                 events.add(e.type(), itemId, e.data());
             }
             em.createQuery("update SyncRun r set r.filesDone = :f, r.bytesDone = :b, r.heartbeatAt = :now where r.id = :id")
-                    .setParameter("f", filesDone).setParameter("b", bytesDone).setParameter("now", Instant.now())
+                    .setParameter("f", filesDone).setParameter("b", bytesDone).setParameter("now", clock.now())
                     .setParameter("id", runId).executeUpdate();
         });
     }
@@ -135,7 +140,7 @@ public class RunLedger {
             c.path = path;
             c.localState = state(local);
             c.remoteState = state(remote);
-            c.detectedAt = Instant.now();
+            c.detectedAt = clock.now();
             c.persist();
             Map<String, Object> data = new java.util.LinkedHashMap<>();
             data.put("runId", runId.toString());
@@ -158,7 +163,7 @@ public class RunLedger {
     public void conflictApplied(UUID itemId, UUID runId, UUID conflictId, String path, String resolution) {
         QuarkusTransaction.requiringNew().run(() -> {
             SyncConflict c = SyncConflict.findById(conflictId);
-            c.appliedAt = Instant.now();
+            c.appliedAt = clock.now();
             Map<String, Object> data = new java.util.LinkedHashMap<>();
             data.put("runId", runId.toString());
             data.put("conflictId", conflictId.toString());
@@ -174,7 +179,7 @@ public class RunLedger {
             run.status = status;
             run.result = result;
             run.error = error;
-            run.finishedAt = Instant.now();
+            run.finishedAt = clock.now();
             run.heartbeatAt = run.finishedAt;
             if (!SyncRun.FAILED.equals(status)) {
                 // the run listed the store after these changes: the pushes they owed are paid (see AutoSync)

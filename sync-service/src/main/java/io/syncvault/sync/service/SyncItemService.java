@@ -27,10 +27,12 @@ public class SyncItemService {
     private final SyncConfig config;
     private final LocalRoots roots;
     private final JournalStore journal;
+    private final DbClock clock;
 
-    public SyncItemService(SyncConfig config, JournalStore journal) {
+    public SyncItemService(SyncConfig config, JournalStore journal, DbClock clock) {
         this.config = config;
         this.journal = journal;
+        this.clock = clock;
         this.roots = new LocalRoots(config.roots().orElse(List.of(System.getProperty("user.home"))).stream()
                 .map(r -> Path.of(r).toAbsolutePath().normalize()).toList());
     }
@@ -85,7 +87,7 @@ public class SyncItemService {
     /** Whether a run of the item is live: RUNNING with a recent heartbeat (one whose process died does not count). */
     private boolean syncing(UUID id) {
         return SyncRun.count("itemId = ?1 and status = ?2 and heartbeatAt >= ?3", id, SyncRun.RUNNING,
-                Instant.now().minus(config.staleRunAfter())) > 0;
+                clock.now().minus(config.staleRunAfter())) > 0;
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)

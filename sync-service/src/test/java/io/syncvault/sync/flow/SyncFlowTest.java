@@ -642,7 +642,7 @@ class SyncFlowTest {
         // what a stopped instance left: the change is in the store (written under the item's own origin here, so
         // that no storage event pushes it again) and the push it owed is recorded, its debounce timer gone with it
         SyncFixture.putRemote(prefix + "/owed.txt", "changed before the stop", T0, itemId.toString());
-        owe(itemId, java.time.Instant.now());
+        owe(itemId);
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("owed.txt")) && !running(itemId.toString()));
         assertThat(Files.readString(dir.resolve("owed.txt"))).isEqualTo("changed before the stop");
@@ -659,11 +659,11 @@ class SyncFlowTest {
         String prefix = SyncFixture.newPrefix();
         UUID itemId = pushOnlyItem(dir, prefix);
         // a change is owed; another instance's run starts after it (and pays it); a second change is seen during
-        // that run, which listed the store before it
-        owe(itemId, java.time.Instant.now());
+        // that run, which listed the store before it (the push and the run are timed by the database's one clock)
+        owe(itemId);
         SyncRun elsewhere = runElsewhere(itemId);
         SyncFixture.putRemote(prefix + "/during.txt", "seen during the other run", T0, itemId.toString());
-        owe(itemId, elsewhere.startedAt.plusMillis(1));
+        owe(itemId);
         ledger.finish(elsewhere.id, itemId, SyncRun.SUCCEEDED, null, null, List.of());
 
         // the second change is still owed: a push run brings it
@@ -705,9 +705,9 @@ class SyncFlowTest {
         return ledger.start(itemId, "API", "another-node", Duration.ofMinutes(5)).run();
     }
 
-    /** What the storage events consumer records for a change seen at {@code since}. */
-    void owe(UUID itemId, java.time.Instant since) {
-        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId, since));
+    /** What the storage events consumer records for a change it sees now. */
+    void owe(UUID itemId) {
+        QuarkusTransaction.requiringNew().run(() -> autoSync.owePush(itemId));
     }
 
     static void awaitLanded(Path dir, String name, String content) throws IOException {
