@@ -1,5 +1,6 @@
 package io.syncvault.sync.client;
 
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,12 +16,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  */
 final class TarDownloadStream {
 
+    private static final int BUFFER = 64 * 1024;
+
     private TarDownloadStream() {
     }
 
     /** Hands each entry to the receiver and removes its key from {@code pending}; entries for keys not asked for are skipped. */
     static void read(InputStream in, Set<String> pending, StorageGatewayClient.BatchReceiver receiver) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(in, StandardCharsets.UTF_8.name());
+        // the archive reads each entry's PAX headers a byte per read(): buffered, not a call into the HTTP stream each
+        TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(in, BUFFER), StandardCharsets.UTF_8.name());
         TarArchiveEntry entry;
         try {
             while ((entry = tar.getNextEntry()) != null) {
