@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
+import io.syncvault.sync.service.DbClock;
 import jakarta.transaction.Transactional;
-import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -17,10 +17,12 @@ public class Outbox {
 
     private final ObjectMapper json;
     private final Event<OutboxEvent> written;
+    private final DbClock clock;
 
-    public Outbox(ObjectMapper json, Event<OutboxEvent> written) {
+    public Outbox(ObjectMapper json, Event<OutboxEvent> written, DbClock clock) {
         this.json = json;
         this.written = written;
+        this.clock = clock;
     }
 
     /**
@@ -43,7 +45,8 @@ public class Outbox {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("event data is not serializable: " + e.getOriginalMessage(), e);
         }
-        event.createdAt = Instant.now();
+        // the database's time: the relay sends in this order, and another instance's events share the table
+        event.createdAt = clock.now();
         event.persist();
         written.fire(event);
         return event;

@@ -105,10 +105,12 @@ public class RunLedger {
 
     public void setTotals(UUID runId, long files, long bytes) {
         QuarkusTransaction.requiringNew().run(() -> {
+            // the clock first: its query flushes the session, and a change made before it would be a second UPDATE
+            Instant now = clock.now();
             SyncRun run = SyncRun.findById(runId);
             run.filesTotal = files;
             run.bytesTotal = bytes;
-            run.heartbeatAt = clock.now();
+            run.heartbeatAt = now;
         });
     }
 
@@ -175,12 +177,13 @@ public class RunLedger {
 
     public void finish(UUID runId, UUID itemId, String status, SyncResult result, String error, List<Event> finalEvents) {
         QuarkusTransaction.requiringNew().run(() -> {
+            Instant now = clock.now(); // first, as in setTotals
             SyncRun run = SyncRun.findById(runId);
             run.status = status;
             run.result = result;
             run.error = error;
-            run.finishedAt = clock.now();
-            run.heartbeatAt = run.finishedAt;
+            run.finishedAt = now;
+            run.heartbeatAt = now;
             if (!SyncRun.FAILED.equals(status)) {
                 // the run listed the store after these changes: the pushes they owed are paid (see AutoSync)
                 em.createNativeQuery("delete from pending_push where item_id = ?1 and since <= ?2")
