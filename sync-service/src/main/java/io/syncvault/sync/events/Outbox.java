@@ -2,9 +2,9 @@ package io.syncvault.sync.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.sync.service.DbClock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
-import io.syncvault.sync.service.DbClock;
 import jakarta.transaction.Transactional;
 import java.util.UUID;
 

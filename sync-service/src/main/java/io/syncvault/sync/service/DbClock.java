@@ -6,11 +6,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * The time by which the rows of runs and owed pushes are written and compared: the database's clock, the one
- * clock every instance of the service shares. A run started by one instance pays the push another instance
- * recorded only if it started after the change (see {@link AutoSync}), and a run is stale when its heartbeat is
- * older than the stale time: with each instance's own clock, a skew between two hosts would decide both.
- * Read inside a transaction.
+ * The time by which the rows of runs, owed pushes and outbox events are written and compared: the database's
+ * clock, the one clock every instance of the service shares. A run started by one instance pays the push another
+ * instance recorded only if it started after the change (see {@link AutoSync}), a run is stale when its heartbeat
+ * is older than the stale time, and the relay sends events in the order of their times: with each instance's own
+ * clock, a skew between two hosts would decide all three. Read inside a transaction (its query flushes the
+ * session: read it before changing entities).
  */
 @ApplicationScoped
 public class DbClock {
