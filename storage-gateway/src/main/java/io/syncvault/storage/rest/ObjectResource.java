@@ -166,8 +166,16 @@ public class ObjectResource {
             byte[] buffer = new byte[1 << 16];
             InputStream in = read.body();
             int n;
+            boolean first = true;
             while ((n = in.read(buffer)) >= 0) {
                 out.write(buffer, 0, n);
+                if (first) {
+                    // the answer's head goes out with the first bytes, whatever the object's size and the answer
+                    // buffer's: damage found later (the integrity check at the end) is then a body broken off after
+                    // a 200, which a client tells from an outage (a connection closed before any answer)
+                    out.flush();
+                    first = false;
+                }
             }
             out.flush();
         } catch (IOException | RuntimeException e) {
