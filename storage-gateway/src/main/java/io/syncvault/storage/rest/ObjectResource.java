@@ -163,19 +163,31 @@ public class ObjectResource {
     /** Copies the body; a failure after the first byte closes the connection so the client cannot mistake a short body for a whole one. */
     private static void stream(ObjectRead read, OutputStream out, HttpServerRequest connection) throws IOException {
         try (read) {
+            // The integrity check runs as the body ends. The last byte read is held back until the read after it
+            // succeeds, so damage it finds leaves the body a byte short (never whole, even where the answer's
+            // Content-Length is met by what was sent), and the first bytes are flushed at once, so that answer is
+            // a 200 broken off, never a connection closed before any answer, which a client takes for an outage.
             byte[] buffer = new byte[1 << 16];
             InputStream in = read.body();
+            int held = -1;
+            boolean flushed = false;
             int n;
-            boolean first = true;
             while ((n = in.read(buffer)) >= 0) {
-                out.write(buffer, 0, n);
-                if (first) {
-                    // the answer's head goes out with the first bytes, whatever the object's size and the answer
-                    // buffer's: damage found later (the integrity check at the end) is then a body broken off after
-                    // a 200, which a client tells from an outage (a connection closed before any answer)
-                    out.flush();
-                    first = false;
+                if (n == 0) {
+                    continue;
                 }
+                if (held >= 0) {
+                    out.write(held);
+                }
+                out.write(buffer, 0, n - 1);
+                held = buffer[n - 1] & 0xff;
+                if (!flushed) {
+                    out.flush();
+                    flushed = true;
+                }
+            }
+            if (held >= 0) {
+                out.write(held);
             }
             out.flush();
         } catch (IOException | RuntimeException e) {

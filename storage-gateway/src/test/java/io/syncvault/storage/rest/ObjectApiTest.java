@@ -566,23 +566,8 @@ class ObjectApiTest {
             byte[] body = random(3 * 1024 * 1024, 7);
             put(store, key, body).then().statusCode(201);
             Path file = Path.of("target/test-data/" + store).resolve(key);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-                long at = ch.size() - 1000;
-                ch.read(b, at);
-                b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
-                ch.write(b, at);
-            }
-            HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/" + store + "/objects/" + key))
-                    .header("Authorization", "Bearer " + Tokens.reader()).GET().build();
-            HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request,
-                    HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThatThrownBy(() -> {
-                try (InputStream in = response.body()) {
-                    in.transferTo(java.io.OutputStream.nullOutputStream());
-                }
-            }).as(store).isInstanceOf(IOException.class);
+            flipByte(file, Files.size(file) - 1000);
+            assertBodyBreaksOffAfter200(store, key);
         }
     }
 
@@ -593,23 +578,35 @@ class ObjectApiTest {
         String key = unique("small-tampered.bin");
         byte[] body = random(2 * 1024, 11);
         put("default", key, body).then().statusCode(201);
-        Path file = Path.of("target/test-data/default").resolve(key);
+        flipByte(Path.of("target/test-data/default").resolve(key), 100);
+        assertBodyBreaksOffAfter200("default", key);
+    }
+
+    private static void flipByte(Path file, long at) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
-            ch.read(b, 100);
+            ch.read(b, at);
             b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
-            ch.write(b, 100);
+            ch.write(b, at);
         }
-        HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/default/objects/" + key))
+    }
+
+    /**
+     * The object is answered 200, and reading its body fails: damage is never taken for a whole body. Over HTTP/1.1,
+     * as the services call the gateway (the JDK client's h2c upgrade can wait forever on a connection closed
+     * right after its first answer).
+     */
+    private void assertBodyBreaksOffAfter200(String store, String key) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/" + store + "/objects/" + key))
                 .header("Authorization", "Bearer " + Tokens.reader()).GET().build();
-        HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request,
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(response.statusCode()).isEqualTo(200);
+        HttpResponse<InputStream> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).as(store).isEqualTo(200);
         assertThatThrownBy(() -> {
             try (InputStream in = response.body()) {
                 in.transferTo(java.io.OutputStream.nullOutputStream());
             }
-        }).isInstanceOf(IOException.class);
+        }).as(store).isInstanceOf(IOException.class);
     }
 
     @Test
