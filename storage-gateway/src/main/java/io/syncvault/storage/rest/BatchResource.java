@@ -67,6 +67,8 @@ public class BatchResource {
     static final String IF_NONE_MATCH = "SYNCVAULT.if-none-match";
     static final String STATUS = "SYNCVAULT.status";
     static final String DETAIL = "SYNCVAULT.detail";
+    /** Entries up to this size are read whole and checked before they are sent (one such buffer per batch answer). */
+    static final int CHECKED_BEFORE_SENDING = 1 << 20;
     static final String VERSION_TAG = "SYNCVAULT.version-tag";
     private static final Logger LOG = Logger.getLogger(BatchResource.class);
 
@@ -414,6 +416,27 @@ public class BatchResource {
                 }
                 try (read) {
                     ObjectInfo info = read.info();
+                    InputStream body = read.body();
+                    byte[] small = null;
+                    if (info.size() <= CHECKED_BEFORE_SENDING) {
+                        // read and checked (the check runs as the body ends) before its header goes out: damage is
+                        // then this entry's 500, as a single GET of it answers, not an archive broken off before
+                        // the entries after it (which failed with it, every run) with the damaged bytes partly sent
+                        try {
+                            small = body.readNBytes((int) info.size());
+                            if (body.read() >= 0) {
+                                throw new IOException("the object is longer than recorded");
+                            }
+                        } catch (IOException damaged) {
+                            entry.setSize(0);
+                            entry.addPaxHeader(STATUS, "500");
+                            entry.addPaxHeader(DETAIL, "the stored object " + key + " cannot be read whole: "
+                                    + damaged.getMessage());
+                            tar.putArchiveEntry(entry);
+                            tar.closeArchiveEntry();
+                            continue;
+                        }
+                    }
                     entry.setSize(info.size());
                     entry.setModTime(info.mtime() != null ? info.mtime() : info.modified().toEpochMilli());
                     entry.addPaxHeader(STATUS, "200");
@@ -425,10 +448,13 @@ public class BatchResource {
                         entry.addPaxHeader(MTIME, Long.toString(info.mtime()));
                     }
                     tar.putArchiveEntry(entry);
-                    InputStream in = read.body();
-                    int n;
-                    while ((n = in.read(buffer)) >= 0) {
-                        tar.write(buffer, 0, n);
+                    if (small != null) {
+                        tar.write(small);
+                    } else {
+                        int n;
+                        while ((n = body.read(buffer)) >= 0) {
+                            tar.write(buffer, 0, n);
+                        }
                     }
                     tar.closeArchiveEntry();
                 }

@@ -209,6 +209,29 @@ class BatchApiTest {
     }
 
     @Test
+    void aSmallObjectFoundDamagedIsItsOwnEntryAndTheEntriesAfterItStillArrive() throws Exception {
+        String dir = "damaged-" + UUID.randomUUID() + "/";
+        for (String name : List.of("a.txt", "b.txt", "c.txt")) {
+            given().auth().oauth2(Tokens.writer()).contentType("application/octet-stream")
+                    .body(("content of " + name + " ").repeat(100).getBytes(StandardCharsets.UTF_8))
+                    .when().put("/v1/stores/default/objects/" + dir + name).then().statusCode(201);
+        }
+        // the default store keeps plain files: a changed byte is found by the SHA-256 check as the body ends
+        java.nio.file.Path file = java.nio.file.Path.of("target/test-data/default").resolve(dir + "b.txt");
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[100] ^= 0x20;
+        java.nio.file.Files.write(file, bytes);
+
+        List<Received> got = getBatch("default", List.of(dir + "a.txt", dir + "b.txt", dir + "c.txt"));
+        assertThat(got).extracting(Received::name).containsExactly(dir + "a.txt", dir + "b.txt", dir + "c.txt");
+        assertThat(got.get(0).content()).isEqualTo("content of a.txt ".repeat(100));
+        assertThat(got.get(1).pax()).containsEntry("SYNCVAULT.status", "500");
+        assertThat(got.get(1).pax().get("SYNCVAULT.detail")).contains("integrity check failed");
+        assertThat(got.get(1).content()).isEmpty();
+        assertThat(got.get(2).content()).isEqualTo("content of c.txt ".repeat(100));
+    }
+
+    @Test
     void rolesStoresAndKeysAreCheckedBeforeAnythingIsDone() throws Exception {
         byte[] body = tar(List.of(Entry.file("auth-" + UUID.randomUUID() + "/x.txt", "x")));
         given().contentType(BatchResource.TAR).body(body).when().post("/v1/stores/default/batch/put").then().statusCode(401);
