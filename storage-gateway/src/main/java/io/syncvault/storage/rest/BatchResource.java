@@ -395,7 +395,10 @@ public class BatchResource {
     private void writeArchive(String store, List<String> keys, OutputStream out, HttpServerRequest connection)
             throws IOException {
         String current = null;
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name())) {
+        // not closed on a failure: closing would write out the entry in flight's last record and end the answer
+        // as if whole; the connection is closed instead, before anything more is sent
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
+        try {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tar.setAddPaxHeadersForNonAsciiNames(true);
@@ -451,15 +454,14 @@ public class BatchResource {
                     if (small != null) {
                         tar.write(small);
                     } else {
-                        int n;
-                        while ((n = body.read(buffer)) >= 0) {
-                            tar.write(buffer, 0, n);
-                        }
+                        // checked as it ends: damage found then leaves the entry a byte short, never whole
+                        ObjectResource.copyHoldingTheLastByteBack(body, tar, buffer, false);
                     }
                     tar.closeArchiveEntry();
                 }
             }
             tar.finish();
+            tar.close();
         } catch (IOException | RuntimeException e) {
             // the entry in flight cannot be completed: close the connection so the client sees a broken archive
             LOG.warnf("aborting the batch response at %s: %s", current, e.getMessage());

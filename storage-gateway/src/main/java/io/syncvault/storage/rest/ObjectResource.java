@@ -167,33 +167,41 @@ public class ObjectResource {
             // succeeds, so damage it finds leaves the body a byte short (never whole, even where the answer's
             // Content-Length is met by what was sent), and the first bytes are flushed at once, so that answer is
             // a 200 broken off, never a connection closed before any answer, which a client takes for an outage.
-            byte[] buffer = new byte[1 << 16];
-            InputStream in = read.body();
-            int held = -1;
-            boolean flushed = false;
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (n == 0) {
-                    continue;
-                }
-                if (held >= 0) {
-                    out.write(held);
-                }
-                out.write(buffer, 0, n - 1);
-                held = buffer[n - 1] & 0xff;
-                if (!flushed) {
-                    out.flush();
-                    flushed = true;
-                }
-            }
-            if (held >= 0) {
-                out.write(held);
-            }
+            copyHoldingTheLastByteBack(read.body(), out, new byte[1 << 16], true);
             out.flush();
         } catch (IOException | RuntimeException e) {
             LOG.warnf("aborting the response for %s: %s", read.info().key(), e.getMessage());
             connection.connection().close();
             throw new StreamAbortedException(e);
+        }
+    }
+
+    /**
+     * Copies {@code in} to {@code out}, holding the last byte read back until the read after it has succeeded: a
+     * check that runs as {@code in} ends (the integrity check) and fails leaves what was sent a byte short, never
+     * whole. With {@code flushFirstBytes} the first bytes are flushed as soon as they are read.
+     */
+    static void copyHoldingTheLastByteBack(InputStream in, OutputStream out, byte[] buffer, boolean flushFirstBytes)
+            throws IOException {
+        int held = -1;
+        boolean flush = flushFirstBytes;
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+            if (n == 0) {
+                continue;
+            }
+            if (held >= 0) {
+                out.write(held);
+            }
+            out.write(buffer, 0, n - 1);
+            held = buffer[n - 1] & 0xff;
+            if (flush) {
+                out.flush();
+                flush = false;
+            }
+        }
+        if (held >= 0) {
+            out.write(held);
         }
     }
 

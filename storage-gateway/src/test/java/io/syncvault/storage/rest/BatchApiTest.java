@@ -2,10 +2,12 @@ package io.syncvault.storage.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
@@ -15,6 +17,11 @@ import io.syncvault.storage.support.Tokens;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -35,6 +42,9 @@ import org.junit.jupiter.api.Test;
 /** The batch API: many objects in one tar stream each way, every entry judged on its own, against real stores and Kafka. */
 @QuarkusTest
 class BatchApiTest {
+
+    @TestHTTPResource("/")
+    URL base;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -229,6 +239,45 @@ class BatchApiTest {
         assertThat(got.get(1).pax().get("SYNCVAULT.detail")).contains("integrity check failed");
         assertThat(got.get(1).content()).isEmpty();
         assertThat(got.get(2).content()).isEqualTo("content of c.txt ".repeat(100));
+    }
+
+    @Test
+    void aLargeObjectFoundDamagedAsItEndsBreaksTheArchiveOffBeforeItsEntryIsWhole() throws Exception {
+        // too large to be checked before its entry is sent: the check runs as it ends, with its header and almost
+        // all of it sent, so the archive must break off there, never hand the entry over whole
+        String dir = "damaged-large-" + UUID.randomUUID() + "/";
+        byte[] large = randomText(BatchResource.CHECKED_BEFORE_SENDING + 70_000).getBytes(StandardCharsets.UTF_8);
+        given().auth().oauth2(Tokens.writer()).contentType("application/octet-stream").body("small a".getBytes())
+                .when().put("/v1/stores/default/objects/" + dir + "a.txt").then().statusCode(201);
+        given().auth().oauth2(Tokens.writer()).contentType("application/octet-stream").body(large)
+                .when().put("/v1/stores/default/objects/" + dir + "large.bin").then().statusCode(201);
+        given().auth().oauth2(Tokens.writer()).contentType("application/octet-stream").body("small c".getBytes())
+                .when().put("/v1/stores/default/objects/" + dir + "c.txt").then().statusCode(201);
+        java.nio.file.Path file = java.nio.file.Path.of("target/test-data/default").resolve(dir + "large.bin");
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        bytes[bytes.length - 10] ^= 0x20;
+        java.nio.file.Files.write(file, bytes);
+
+        // over HTTP/1.1, as the services call the gateway
+        HttpRequest request = HttpRequest.newBuilder(base.toURI().resolve("v1/stores/default/batch/get"))
+                .header("Authorization", "Bearer " + Tokens.reader()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"keys\":[\"" + dir + "a.txt\",\"" + dir + "large.bin\",\"" + dir + "c.txt\"]}"))
+                .build();
+        HttpResponse<InputStream> response = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1).build()
+                .send(request, HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, Integer> whole = new LinkedHashMap<>();
+        assertThatThrownBy(() -> {
+            try (TarArchiveInputStream in = new TarArchiveInputStream(response.body(), "UTF-8")) {
+                TarArchiveEntry e;
+                while ((e = in.getNextEntry()) != null) {
+                    whole.put(e.getName(), in.readAllBytes().length);
+                }
+            }
+        }).isInstanceOf(IOException.class);
+        assertThat(whole).containsExactly(Map.entry(dir + "a.txt", 7));
     }
 
     @Test
