@@ -8,6 +8,11 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -32,6 +37,7 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         require("Kafka", kafka, "deploy/local/infra start kafka");
         require("PostgreSQL", config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
                 "deploy/local/infra start postgres");
+        retireEarlierRunsItems(config);
         config.putAll(jwtKeys());
         config.putAll(syncRoots());
         // the real gateway, trusting the key pair just made (so it must start after jwtKeys)
@@ -67,6 +73,37 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
         }
         if (gateway != null) {
             gateway.stop();
+        }
+    }
+
+    /**
+     * Turns off auto-sync and owed pushes of the items earlier test runs left in the shared test
+     * database (their folders are gone with those runs' checkouts). Left on, this JVM's scheduler
+     * would start a failing run of each of them every tick, competing with the runs a test waits for.
+     */
+    static void retireEarlierRunsItems(Map<String, String> config) {
+        String url = "jdbc:postgresql://" + config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":"
+                + config.getOrDefault("SYNCVAULT_DB_PORT", "5432") + "/"
+                + config.getOrDefault("SYNCVAULT_DB_NAME", "syncvault_sync_test");
+        try (Connection c = DriverManager.getConnection(url, config.getOrDefault("SYNCVAULT_DB_USER", "syncvault"),
+                config.getOrDefault("SYNCVAULT_DB_PASSWORD", ""));
+                Statement s = c.createStatement()) {
+            // a fresh database has no tables until Flyway runs at the service's start
+            boolean items;
+            boolean pushes;
+            try (ResultSet r = s.executeQuery("select to_regclass('sync_item') is not null, to_regclass('pending_push') is not null")) {
+                r.next();
+                items = r.getBoolean(1);
+                pushes = r.getBoolean(2);
+            }
+            if (items) {
+                s.executeUpdate("update sync_item set enabled = false where enabled");
+            }
+            if (pushes) {
+                s.executeUpdate("delete from pending_push");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot turn off earlier runs' items in the test database at " + url + ": " + e.getMessage(), e);
         }
     }
 
