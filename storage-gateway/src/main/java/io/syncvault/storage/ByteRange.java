@@ -1,5 +1,7 @@
 package io.syncvault.storage;
 
+import io.syncvault.platform.ProblemException;
+
 /**
  * A satisfiable single byte range of an object ({@code first..last} inclusive), parsed from a
  * {@code Range: bytes=a-b | a- | -n} header against the object's size.

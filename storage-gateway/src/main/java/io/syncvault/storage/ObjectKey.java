@@ -1,5 +1,6 @@
 package io.syncvault.storage;
 
+import io.syncvault.platform.ProblemException;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 

@@ -4,7 +4,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.ce.IncomingCloudEventMetadata;
 import io.syncvault.backup.BackupDefinition;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.service.BackupService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;

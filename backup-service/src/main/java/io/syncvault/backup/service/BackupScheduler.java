@@ -5,7 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
 import io.syncvault.backup.BackupDefinition;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.config.BackupConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncvault.backup.BackupCorruptException;
 import io.syncvault.backup.BackupManifest;
 import io.syncvault.backup.BackupManifest.PartEntry;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.archive.PartChainInputStream;
 import io.syncvault.backup.client.GatewayException;
 import io.syncvault.backup.client.GatewayTypes.ObjectItem;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.syncvault.backup.Backup;
 import io.syncvault.backup.BackupManifest;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.client.GatewayTypes.StoreInfo;
 import io.syncvault.backup.client.StorageGatewayClient;
 import jakarta.enterprise.context.ApplicationScoped;

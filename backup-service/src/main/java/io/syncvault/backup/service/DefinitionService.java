@@ -6,7 +6,7 @@ import com.cronutils.parser.CronParser;
 import io.syncvault.backup.Backup;
 import io.syncvault.backup.BackupDefinition;
 import io.syncvault.backup.Compression;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.config.BackupConfig;
 import io.syncvault.backup.rest.DefinitionRequest;
 import jakarta.enterprise.context.ApplicationScoped;

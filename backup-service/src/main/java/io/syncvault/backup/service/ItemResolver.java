@@ -1,6 +1,6 @@
 package io.syncvault.backup.service;
 
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.archive.ArchiveWriter.SourceItem;
 import java.io.IOException;
 import java.nio.file.Files;

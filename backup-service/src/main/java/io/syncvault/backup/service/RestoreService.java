@@ -6,7 +6,7 @@ import io.syncvault.backup.BackupCorruptException;
 import io.syncvault.backup.BackupManifest;
 import io.syncvault.backup.BackupManifest.FileEntry;
 import io.syncvault.backup.BackupManifest.PartEntry;
-import io.syncvault.backup.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.backup.archive.ArchiveExtractor;
 import io.syncvault.backup.archive.BackupStreams;
 import io.syncvault.backup.archive.PartChainInputStream;

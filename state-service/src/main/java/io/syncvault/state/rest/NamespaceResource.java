@@ -1,5 +1,6 @@
 package io.syncvault.state.rest;
 
+import io.syncvault.platform.ProblemException;
 import io.syncvault.state.Namespace;
 import io.syncvault.state.security.Roles;
 import io.syncvault.state.service.NamespaceService;
@@ -40,7 +41,7 @@ public class NamespaceResource {
     @RolesAllowed(Roles.WRITE)
     public Response put(@PathParam("ns") String ns, NamespaceRequest body) {
         if (body == null) {
-            throw io.syncvault.state.ProblemException.badRequest("a body {conflictStrategy, autoSyncInterval} is required");
+            throw ProblemException.badRequest("a body {conflictStrategy, autoSyncInterval} is required");
         }
         NamespaceService.Saved saved = namespaces.put(ns, body.conflictStrategy(), body.autoSyncInterval());
         return Response.status(saved.created() ? 201 : 200).entity(saved.namespace()).build();

@@ -1,7 +1,7 @@
 package io.syncvault.state.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.syncvault.state.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;
 import io.syncvault.state.security.Roles;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncvault.state.PendingOperation;
-import io.syncvault.state.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.state.ReconciliationResult;
 import io.syncvault.state.StateConflict;
 import io.syncvault.state.SyncState;

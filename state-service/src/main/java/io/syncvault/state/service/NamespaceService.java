@@ -5,7 +5,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.Namespace;
 import io.syncvault.state.NamespaceEntity;
-import io.syncvault.state.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.state.events.Outbox;
 import io.syncvault.state.events.OutboxRelay;
 import io.syncvault.state.events.StateEvents;

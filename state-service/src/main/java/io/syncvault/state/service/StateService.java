@@ -6,7 +6,7 @@ import io.syncvault.state.Causality;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.NamespaceEntity;
 import io.syncvault.state.PendingOperation;
-import io.syncvault.state.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.state.ReconciliationResult;
 import io.syncvault.state.StateConflict;
 import io.syncvault.state.SyncState;

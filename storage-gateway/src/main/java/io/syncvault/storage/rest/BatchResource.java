@@ -2,7 +2,8 @@ package io.syncvault.storage.rest;
 
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.ObjectKey;
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
+import io.syncvault.platform.ProblemMapper;
 import io.syncvault.storage.StoredObject;
 import io.syncvault.storage.events.StorageEvents;
 import io.syncvault.storage.security.Roles;

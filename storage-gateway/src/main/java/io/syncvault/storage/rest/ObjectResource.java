@@ -2,7 +2,7 @@ package io.syncvault.storage.rest;
 
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.ObjectListing;
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.StoredObject;
 import io.syncvault.storage.security.Roles;
 import io.syncvault.storage.service.ObjectRead;

@@ -1,6 +1,6 @@
 package io.syncvault.storage.rest;
 
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;

@@ -1,6 +1,6 @@
 package io.syncvault.storage.rest;
 
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.StoreDescription;
 import io.syncvault.storage.provider.ObjectNotFoundException;
 import io.syncvault.storage.security.Roles;

@@ -1,8 +1,9 @@
 package io.syncvault.storage.rest;
 
+import io.syncvault.platform.ProblemException;
+import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.StoredObject;
 import io.syncvault.storage.VersionList;
-import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.security.Roles;
 import io.syncvault.storage.service.ObjectService;
 import io.vertx.core.http.HttpServerRequest;
@@ -50,7 +51,7 @@ public class VersionResource {
             @Valid RestoreRequest request, @Context HttpHeaders headers, @Context SecurityContext security,
             @Context HttpServerRequest http) {
         if (request == null) {
-            throw io.syncvault.storage.ProblemException.badRequest("a body {\"versionId\": ...} is required");
+            throw ProblemException.badRequest("a body {\"versionId\": ...} is required");
         }
         ObjectInfo info = objects.restore(store, RawKey.of(http, "versions", key), request.versionId(), headers.getHeaderString("X-SyncVault-Origin"),
                 ObjectResource.actor(security));

@@ -6,7 +6,7 @@ import io.syncvault.storage.ObjectKey;
 import io.syncvault.storage.ObjectListing;
 import io.syncvault.storage.ObjectSummary;
 import io.syncvault.storage.ObjectVersion;
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.VersionList;
 import io.syncvault.storage.crypto.BodyFormat;
 import io.syncvault.storage.crypto.Compression;

@@ -1,7 +1,7 @@
 package io.syncvault.storage.service;
 
 import io.quarkus.runtime.Startup;
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.config.GatewayConfig;
 import io.syncvault.storage.config.GatewayConfig.StoreConfig;
 import io.syncvault.storage.crypto.KeyWrapping;

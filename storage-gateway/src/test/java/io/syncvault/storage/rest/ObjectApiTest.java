@@ -18,7 +18,7 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.ObjectVersion;
-import io.syncvault.storage.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.service.ObjectRead;
 import io.syncvault.storage.service.ObjectService;
 import io.syncvault.storage.service.PutRequest;

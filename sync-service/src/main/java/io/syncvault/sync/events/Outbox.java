@@ -2,7 +2,7 @@ package io.syncvault.sync.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.syncvault.sync.service.DbClock;
+import io.syncvault.platform.DbClock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.transaction.Transactional;

@@ -3,7 +3,7 @@ package io.syncvault.sync.events;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.sync.config.EventsConfig;
-import io.syncvault.sync.service.DbClock;
+import io.syncvault.platform.DbClock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;

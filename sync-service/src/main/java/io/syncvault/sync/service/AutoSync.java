@@ -1,13 +1,14 @@
 package io.syncvault.sync.service;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import io.syncvault.platform.DbClock;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.config.SyncConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.syncvault.sync.service;
 
-import io.syncvault.sync.ProblemException;
+import io.syncvault.platform.ProblemException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

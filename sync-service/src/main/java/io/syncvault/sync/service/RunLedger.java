@@ -1,6 +1,7 @@
 package io.syncvault.sync.service;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.syncvault.platform.DbClock;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncResult;

@@ -1,7 +1,8 @@
 package io.syncvault.sync.service;
 
+import io.syncvault.platform.DbClock;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.sync.ConflictStrategy;
-import io.syncvault.sync.ProblemException;
 import io.syncvault.sync.SyncDirection;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncItemSpec;

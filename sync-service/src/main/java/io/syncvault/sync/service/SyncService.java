@@ -1,7 +1,7 @@
 package io.syncvault.sync.service;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.syncvault.sync.ProblemException;
+import io.syncvault.platform.ProblemException;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncRun;

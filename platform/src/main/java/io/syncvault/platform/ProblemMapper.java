@@ -1,11 +1,9 @@
-package io.syncvault.state.rest;
+package io.syncvault.platform;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
-import io.syncvault.state.ProblemException;
-import io.syncvault.state.events.StateChangesConsumer;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -18,23 +16,33 @@ import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** The one place where failures become RFC 9457 problem details; never a stack trace. */
+/**
+ * The one place where failures become RFC 9457 problem details, in every service: {@code type} (a
+ * {@code urn:syncvault:problem:} name), {@code title}, {@code status}, {@code detail} and extensions; never a stack
+ * trace. Quarkus finds these mappers in each service because this jar has a META-INF/beans.xml (it is indexed). A
+ * service maps its own failures in a class of its own, with these builders; one that must answer a failure mapped
+ * here differently maps it there with a higher priority (a lower number).
+ */
 public class ProblemMapper {
 
     public static final String PROBLEM_JSON = "application/problem+json";
     private static final String TYPE_PREFIX = "urn:syncvault:problem:";
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
+    /** A problem's answer: a 503 says when to try again, a 416 with the object's size says that size. */
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        Response.ResponseBuilder r = Response.status(e.status())
-                .entity(body(e.status(), e.type(), e.title(), e.getMessage(), e.extensions()));
+        Response.ResponseBuilder r = Response.status(e.status()).entity(details(e));
         if (e.status() == 503) {
             r.header("Retry-After", "5");
+        }
+        if (e.status() == 416 && e.extensions().get("size") != null) {
+            r.header("Content-Range", "bytes */" + e.extensions().get("size"));
         }
         return r.type(PROBLEM_JSON).build();
     }
 
+    /** 400 naming each field that failed validation. */
     @ServerExceptionMapper
     public Response invalid(ConstraintViolationException e) {
         List<Map<String, String>> errors = e.getConstraintViolations().stream()
@@ -52,9 +60,8 @@ public class ProblemMapper {
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(RuntimeException e) {
-        return Response.fromResponse(respond(401, "unauthorized", "Unauthorized",
-                "a valid bearer token is required", Map.of()))
-                .header("WWW-Authenticate", "Bearer").build();
+        return Response.fromResponse(respond(401, "unauthorized", "Unauthorized", "a valid bearer token is required",
+                Map.of())).header("WWW-Authenticate", "Bearer").build();
     }
 
     @ServerExceptionMapper
@@ -64,11 +71,10 @@ public class ProblemMapper {
 
     @ServerExceptionMapper({CircuitBreakerOpenException.class, TimeoutException.class})
     public Response dependencyDown(RuntimeException e) {
-        return Response.fromResponse(respond(503, "dependency-unavailable", "Service unavailable",
-                "a dependency is not answering; retry later", Map.of()))
-                .header("Retry-After", "5").build();
+        return unavailable("dependency-unavailable", "a dependency is not answering; retry later");
     }
 
+    /** A failure the framework raised with a status: under 500 said as it is, else {@link #unexpected}. */
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
@@ -77,25 +83,37 @@ public class ProblemMapper {
         if (status >= 500) {
             return unexpected(e);
         }
-        return respond(status, slug(title), title, e.getMessage(), Map.of());
+        return respond(status, title.toLowerCase().replaceAll("[^a-z0-9]+", "-"), title, e.getMessage(), Map.of());
     }
 
+    /** 500: the failure is logged with a reference, and only the reference is said. */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
-        if (StateChangesConsumer.unavailable(e)) {
-            // the database is out of reach, or broke a deadlock: nothing was written, the request may be sent again
-            LOG.warnf("database unavailable: %s", e.getMessage());
-            return Response.fromResponse(respond(503, "database-unavailable", "Service unavailable",
-                    "the database is not available; nothing was changed; retry later", Map.of()))
-                    .header("Retry-After", "5").build();
-        }
-        String reference = UUID.randomUUID().toString();
-        LOG.errorf(e, "unexpected failure, reference %s", reference);
-        return respond(500, "internal-error", "Internal error",
-                "the request failed unexpectedly; reference " + reference, Map.of());
+        return internalError(e);
     }
 
-    private static Response respond(int status, String type, String title, String detail, Map<String, Object> ext) {
+    // ---------- builders, for the services' own mappers too ----------
+
+    /** The problem details body of a problem (also a batch's per-entry answer). */
+    public static Map<String, Object> details(ProblemException e) {
+        return body(e.status(), e.type(), e.title(), e.getMessage(), e.extensions());
+    }
+
+    /** 503 with {@code Retry-After}: nothing was done, the request may be sent again. */
+    public static Response unavailable(String type, String detail) {
+        return Response.fromResponse(respond(503, type, "Service unavailable", detail, Map.of()))
+                .header("Retry-After", "5").build();
+    }
+
+    /** 500: the failure is logged with a reference, and only the reference is said. */
+    public static Response internalError(Throwable e) {
+        String reference = UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected failure, reference %s", reference);
+        return respond(500, "internal-error", "Internal error", "the request failed unexpectedly; reference " + reference,
+                Map.of());
+    }
+
+    public static Response respond(int status, String type, String title, String detail, Map<String, Object> ext) {
         return Response.status(status).type(PROBLEM_JSON).entity(body(status, type, title, detail, ext)).build();
     }
 
@@ -110,10 +128,6 @@ public class ProblemMapper {
         }
         body.putAll(extensions);
         return body;
-    }
-
-    private static String slug(String title) {
-        return title.toLowerCase().replaceAll("[^a-z0-9]+", "-");
     }
 
     private static String lastNode(String path) {

@@ -1,4 +1,4 @@
-package io.syncvault.state;
+package io.syncvault.platform;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
