@@ -17,6 +17,7 @@ import io.syncvault.backup.client.GatewayTypes.StoreInfo;
 import io.syncvault.backup.client.StorageGatewayClient;
 import io.syncvault.backup.config.BackupConfig;
 import io.syncvault.backup.events.BackupEvents;
+import io.syncvault.platform.DbClock;
 import io.syncvault.platform.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -70,13 +71,15 @@ public class BackupService {
     private final BackupConfig config;
     private final ObjectMapper json;
     private final ItemResolver resolver;
+    private final DbClock clock;
     private final ExecutorService runs;
     /** The backups this instance runs, each completed once its run is over (its final row committed). */
     private final Map<String, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
 
     public BackupService(StorageGatewayClient gateway, BackupStore store, BackupEvents events, BackupConfig config,
-            ObjectMapper json) {
+            ObjectMapper json, DbClock clock) {
         this.gateway = gateway;
+        this.clock = clock;
         this.store = store;
         this.events = events;
         this.config = config;
@@ -112,8 +115,9 @@ public class BackupService {
             if (d == null) {
                 throw ProblemException.notFound("no backup definition " + definitionId);
             }
+            Instant now = clock.now();
             Backup running = Backup.find("definitionId = ?1 and status = ?2 and heartbeatAt > ?3", definitionId,
-                    Backup.Status.RUNNING, Instant.now().minus(config.orphanGrace())).firstResult();
+                    Backup.Status.RUNNING, now.minus(config.orphanGrace())).firstResult();
             if (running != null) {
                 throw ProblemException.conflict("a backup of '" + d.name + "' is already running: " + running.id)
                         .with("backupId", running.id);
@@ -125,7 +129,7 @@ public class BackupService {
             b.store = d.store;
             b.status = Backup.Status.RUNNING;
             b.createdAt = Instant.now();
-            b.heartbeatAt = b.createdAt;
+            b.heartbeatAt = now;
             b.persist();
             events.publish(BackupEvents.BACKUP_STARTED, id, Map.of("definitionId", d.id.toString(),
                     "definitionName", d.name, "store", d.store, "trigger", trigger));
@@ -208,7 +212,7 @@ public class BackupService {
             // read a moment before, would undo a FAILED mark that an orphan cleanup made in between
             QuarkusTransaction.requiringNew().run(() -> Backup.update(
                     "filesTotal = ?1, bytesTotal = ?2, heartbeatAt = ?3 where id = ?4 and status = ?5",
-                    scan.files(), scan.bytes(), Instant.now(), id, Backup.Status.RUNNING));
+                    scan.files(), scan.bytes(), clock.now(), id, Backup.Status.RUNNING));
             PartSink gatewaySink = gateway.partSink(plan.store(), i -> BackupManifest.partKey(id, i));
             PartSink counting = new CountingSink(gatewaySink, partsDone);
             BackupStreams.Written written = BackupStreams.backup(writer, plan.compression(), plan.partSize(), counting,
@@ -241,10 +245,11 @@ public class BackupService {
             gateway.createSmall(plan.store(), BackupManifest.manifestKey(id), manifestBytes, sha256(manifestBytes));
             String manifestJson = new String(manifestBytes, java.nio.charset.StandardCharsets.UTF_8);
             QuarkusTransaction.requiringNew().run(() -> {
+                Instant now = clock.now();
                 Backup b = Backup.findById(id);
                 b.status = Backup.Status.COMPLETED;
                 b.completedAt = manifest.completed();
-                b.heartbeatAt = Instant.now();
+                b.heartbeatAt = now;
                 b.filesDone = fileCount;
                 b.bytesDone = bytes;
                 b.partsDone = written.parts().size();
@@ -269,11 +274,12 @@ public class BackupService {
                     ? e.getMessage() : e.toString();
             LOG.warnf(e, "backup %s failed", id);
             QuarkusTransaction.requiringNew().run(() -> {
+                Instant now = clock.now();
                 Backup b = Backup.findById(id);
                 if (b != null) {
                     b.status = Backup.Status.FAILED;
                     b.error = reason;
-                    b.heartbeatAt = Instant.now();
+                    b.heartbeatAt = now;
                 }
                 events.publish(BackupEvents.BACKUP_FAILED, id, Map.of("definitionId", plan.definitionId().toString(),
                         "error", String.valueOf(reason)));
@@ -334,9 +340,9 @@ public class BackupService {
     }
 
     /** Renews the run's heartbeat if its row is still RUNNING; false when it was given up as dead. */
-    private static boolean stillRunning(String id) {
+    private boolean stillRunning(String id) {
         return QuarkusTransaction.requiringNew().call(() -> Backup.update("heartbeatAt = ?1 where id = ?2 and status = ?3",
-                Instant.now(), id, Backup.Status.RUNNING) > 0);
+                clock.now(), id, Backup.Status.RUNNING) > 0);
     }
 
     /**
@@ -356,13 +362,13 @@ public class BackupService {
             return 0;
         }
         return QuarkusTransaction.requiringNew().call(() -> Backup.update("heartbeatAt = ?1 where id in ?2 and status = ?3",
-                Instant.now(), ids, Backup.Status.RUNNING));
+                clock.now(), ids, Backup.Status.RUNNING));
     }
 
     private void progress(String id, long files, long bytes, ArchiveWriter.Scan scan, int parts) {
         QuarkusTransaction.requiringNew().run(() -> {
             if (Backup.update("filesDone = ?1, bytesDone = ?2, partsDone = ?3, heartbeatAt = ?4 where id = ?5 and status = ?6",
-                    files, bytes, parts, Instant.now(), id, Backup.Status.RUNNING) > 0) {
+                    files, bytes, parts, clock.now(), id, Backup.Status.RUNNING) > 0) {
                 events.publish(BackupEvents.BACKUP_PROGRESS, id, Map.of("filesDone", files, "filesTotal", scan.files(),
                         "bytesDone", bytes, "bytesTotal", scan.bytes(), "partsDone", parts));
             }
@@ -418,10 +424,12 @@ public class BackupService {
      * not alive (no RUNNING row with a fresh heartbeat). Also marks such dead runs FAILED.
      */
     public List<String> cleanupOrphans(String storeName) {
-        Instant fresh = Instant.now().minus(config.orphanGrace());
-        QuarkusTransaction.requiringNew().run(() -> Backup.update(
-                "status = ?1, error = ?2 where status = ?3 and heartbeatAt < ?4", Backup.Status.FAILED,
-                "the run stopped (process ended) before the manifest was written", Backup.Status.RUNNING, fresh));
+        Instant fresh = QuarkusTransaction.requiringNew().call(() -> {
+            Instant since = clock.now().minus(config.orphanGrace());
+            Backup.update("status = ?1, error = ?2 where status = ?3 and heartbeatAt < ?4", Backup.Status.FAILED,
+                    "the run stopped (process ended) before the manifest was written", Backup.Status.RUNNING, since);
+            return since;
+        });
         List<String> removed = new ArrayList<>();
         for (String id : store.backupIds(storeName)) {
             if (finishing.containsKey(id)) {
