@@ -3,6 +3,7 @@ package io.syncvault.backup.events;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.backup.config.EventsConfig;
+import io.syncvault.platform.CloudEventMessages;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;

@@ -2,6 +2,7 @@ package io.syncvault.state.events;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+import io.syncvault.platform.CloudEventMessages;
 import io.syncvault.state.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

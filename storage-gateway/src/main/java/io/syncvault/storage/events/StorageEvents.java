@@ -2,6 +2,7 @@ package io.syncvault.storage.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.platform.CloudEventMessages;
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,8 +2,9 @@ package io.syncvault.sync.events;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
-import io.syncvault.sync.config.EventsConfig;
+import io.syncvault.platform.CloudEventMessages;
 import io.syncvault.platform.DbClock;
+import io.syncvault.sync.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;

@@ -1,4 +1,4 @@
-package io.syncvault.storage.events;
+package io.syncvault.platform;
 
 import io.smallrye.reactive.messaging.ce.OutgoingCloudEventMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
