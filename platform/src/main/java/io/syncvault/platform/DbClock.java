@@ -9,11 +9,10 @@ import java.time.temporal.ChronoUnit;
  * The time by which rows that instances of a service compare are written and judged: the database's clock, the one
  * clock every instance shares. The sync-service pays a push only with a run that started after the change another
  * instance recorded, runs and backups are given up as dead when their heartbeat is older than a limit, and the
- * sync-service's outbox relay sends events in the order of their times: with each instance's own clock, a skew
- * between two hosts would decide all of these (and have one instance give up, and clean up after, work another is
- * still doing). Read inside a transaction (its query flushes the session: read it before changing entities). A bean
- * in every service with Hibernate ORM; the storage gateway, which has no database, leaves it out
- * ({@code quarkus.arc.exclude-types}).
+ * outbox relay sends events in the order of their times: with each instance's own clock, a skew between two hosts
+ * would decide all of these (and have one instance give up, and clean up after, work another is still doing). Read
+ * inside a transaction (its query flushes the session: read it before changing entities). A bean in every service
+ * with Hibernate ORM; the storage gateway, which has no database, leaves it out ({@code quarkus.arc.exclude-types}).
  */
 @Singleton
 public class DbClock {

@@ -1,5 +1,6 @@
 package io.syncvault.sync.events;
 
+import io.syncvault.outbox.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.util.UUID;

@@ -1,15 +1,15 @@
-package io.syncvault.sync.config;
+package io.syncvault.outbox;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 
-/** How this service publishes its events. */
+/** How a service publishes the events of its outbox. */
 @ConfigMapping(prefix = "syncvault.events")
 public interface EventsConfig {
 
-    /** The CloudEvents source attribute of every event this service publishes. */
-    @WithDefault("/syncvault/sync-service")
+    /** The CloudEvents source attribute of every event the service publishes: {@code /syncvault/<its name>}. */
+    @WithDefault("/syncvault/${quarkus.application.name}")
     String source();
 
     /** How often the outbox relay looks for events a commit did not send right away. */

@@ -1,9 +1,9 @@
-package io.syncvault.backup.events;
+package io.syncvault.outbox;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
-import io.syncvault.backup.config.EventsConfig;
 import io.syncvault.platform.CloudEventMessages;
+import io.syncvault.platform.DbClock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -43,6 +43,7 @@ public class OutboxRelay {
     private final ManagedExecutor executor;
     private final URI source;
     private final Duration keepSent;
+    private final DbClock clock;
     private final ReentrantLock relaying = new ReentrantLock();
     private final AtomicBoolean more = new AtomicBoolean();
     /**
@@ -54,8 +55,9 @@ public class OutboxRelay {
 
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
-            ManagedExecutor executor, EventsConfig config) {
+            ManagedExecutor executor, EventsConfig config, DbClock clock) {
         this.em = em;
+        this.clock = clock;
         this.emitter = emitter;
         this.executor = executor;
         this.source = URI.create(config.source());
@@ -110,7 +112,7 @@ public class OutboxRelay {
             }
             outstanding = acks;
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
-            Instant now = Instant.now();
+            Instant now = clock.now();
             int sent = 0;
             for (int i = 0; i < batch.size(); i++) {
                 try {
@@ -131,7 +133,7 @@ public class OutboxRelay {
     void purgeSent() {
         QuarkusTransaction.requiringNew().run(() -> em
                 .createQuery("delete from OutboxEvent e where e.sentAt < :before")
-                .setParameter("before", Instant.now().minus(keepSent))
+                .setParameter("before", clock.now().minus(keepSent))
                 .executeUpdate());
     }
 }

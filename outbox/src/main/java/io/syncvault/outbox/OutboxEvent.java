@@ -1,4 +1,4 @@
-package io.syncvault.backup.events;
+package io.syncvault.outbox;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;

@@ -1,4 +1,4 @@
-package io.syncvault.sync.events;
+package io.syncvault.outbox;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
