@@ -31,6 +31,16 @@ public class OutboxEvent extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    /** The companion record relayed with this one (same subject), if any; see {@link Outbox.NewEvent}. */
+    @Column(name = "also_topic")
+    public String alsoTopic;
+
+    @Column(name = "also_type")
+    public String alsoType;
+
+    @Column(name = "also_payload", columnDefinition = "text")
+    public String alsoPayload;
+
     @Column(name = "sent_at")
     public Instant sentAt;
 }

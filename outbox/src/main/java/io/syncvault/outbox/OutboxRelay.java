@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,7 +36,7 @@ import org.jboss.logging.Logger;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final int BATCH = 200;
+    private static final int BATCH = 1000;
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
 
     private final EntityManager em;
@@ -56,8 +57,8 @@ public class OutboxRelay {
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
             ManagedExecutor executor, EventsConfig config, DbClock clock) {
-        this.em = em;
         this.clock = clock;
+        this.em = em;
         this.emitter = emitter;
         this.executor = executor;
         this.source = URI.create(config.source());
@@ -108,24 +109,40 @@ public class OutboxRelay {
                 CompletableFuture<Void> acked = new CompletableFuture<>();
                 emitter.send(CloudEventMessages.of(e.id.toString(), source, e.type, e.topic, e.subject,
                         e.createdAt, e.payload, acked));
+                if (e.alsoTopic != null) {
+                    // the companion's id is derived from the row's, so a re-send repeats it and consumers dedupe
+                    CompletableFuture<Void> alsoAcked = new CompletableFuture<>();
+                    emitter.send(CloudEventMessages.of(companionId(e.id), source, e.alsoType, e.alsoTopic, e.subject,
+                            e.createdAt, e.alsoPayload, alsoAcked));
+                    acked = CompletableFuture.allOf(acked, alsoAcked);
+                }
                 acks.add(acked);
             }
             outstanding = acks;
             long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
             Instant now = clock.now();
-            int sent = 0;
+            List<UUID> sent = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 try {
                     acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    batch.get(i).sentAt = now;
-                    sent++;
+                    sent.add(batch.get(i).id);
                 } catch (Exception failure) {
                     LOG.warnf("event %s not acknowledged yet (%s); it stays in the outbox", batch.get(i).id,
                             failure.getMessage());
                 }
             }
-            return sent;
+            if (!sent.isEmpty()) {
+                // one statement for the whole batch (bulk reconciles relay thousands of events)
+                em.createQuery("update OutboxEvent e set e.sentAt = :now where e.id in :ids")
+                        .setParameter("now", now).setParameter("ids", sent).executeUpdate();
+            }
+            return sent.size();
         });
+    }
+
+    /** The CloudEvent id of a row's companion record: stable for the row, distinct from every row id. */
+    public static String companionId(UUID rowId) {
+        return UUID.nameUUIDFromBytes((rowId + "/also").getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     /** Sent events are kept a while for inspection, then removed. */

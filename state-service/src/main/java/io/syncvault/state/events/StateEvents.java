@@ -2,6 +2,7 @@ package io.syncvault.state.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncvault.outbox.Outbox;
 import io.syncvault.state.StateConflict;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;

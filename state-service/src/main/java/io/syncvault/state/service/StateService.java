@@ -12,7 +12,7 @@ import io.syncvault.state.StateConflict;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.VectorClock;
 import io.syncvault.state.config.StateConfig;
-import io.syncvault.state.events.Outbox;
+import io.syncvault.outbox.Outbox;
 import io.syncvault.state.events.StateEvents;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
