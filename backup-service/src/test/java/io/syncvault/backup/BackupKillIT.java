@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.restassured.http.ContentType;
 import io.syncvault.backup.support.GatewayProcess;
-import io.syncvault.backup.support.TestInfrastructure;
-import io.syncvault.backup.support.Tokens;
 import io.syncvault.backup.support.Trees;
+import io.syncvault.platform.testing.LocalInfrastructure;
+import io.syncvault.platform.testing.Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,12 +43,12 @@ class BackupKillIT {
 
     @BeforeEach
     void start() throws IOException {
-        env = TestInfrastructure.localEnv();
+        env = LocalInfrastructure.localEnv();
         String kafka = env.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
-        TestInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
-        TestInfrastructure.require("PostgreSQL", env.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
+        LocalInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
+        LocalInfrastructure.require("PostgreSQL", env.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":5432",
                 "deploy/local/infra start postgres");
-        Map<String, String> keys = TestInfrastructure.jwtKeys();
+        Map<String, String> keys = LocalInfrastructure.jwtKeys();
         System.setProperty("smallrye.jwt.sign.key.location", keys.get("smallrye.jwt.sign.key.location"));
         gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka);
         root = Files.createDirectories(Path.of("target", "kill-it", UUID.randomUUID().toString())).toAbsolutePath();

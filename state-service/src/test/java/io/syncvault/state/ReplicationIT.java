@@ -10,7 +10,8 @@ import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.smallrye.jwt.build.Jwt;
-import io.syncvault.state.security.Roles;
+import io.syncvault.platform.Roles;
+import io.syncvault.platform.testing.LocalInfrastructure;
 import io.syncvault.state.support.ServiceProcess;
 import io.syncvault.state.support.TestInfrastructure;
 import java.nio.file.Files;
@@ -54,11 +55,11 @@ class ReplicationIT {
 
     @BeforeAll
     void startTwoNodes() throws Exception {
-        Map<String, String> env = TestInfrastructure.localEnv();
+        Map<String, String> env = LocalInfrastructure.localEnv();
         String kafka = env.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
         String dbHost = env.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1");
-        TestInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
-        TestInfrastructure.require("PostgreSQL", dbHost + ":5432", "deploy/local/infra start postgres");
+        LocalInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
+        LocalInfrastructure.require("PostgreSQL", dbHost + ":5432", "deploy/local/infra start postgres");
         String run = UUID.randomUUID().toString().substring(0, 8);
         String topic = "state.changes.it-" + run;
         TestInfrastructure.createCompactedTopic(kafka, topic);

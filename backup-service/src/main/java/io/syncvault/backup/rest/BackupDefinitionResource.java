@@ -2,9 +2,9 @@ package io.syncvault.backup.rest;
 
 import io.syncvault.backup.BackupDefinition;
 import io.syncvault.backup.RetentionPolicy;
-import io.syncvault.backup.security.Roles;
 import io.syncvault.backup.service.BackupService;
 import io.syncvault.backup.service.DefinitionService;
+import io.syncvault.platform.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.transaction.Transactional;
 import jakarta.validation.Valid;

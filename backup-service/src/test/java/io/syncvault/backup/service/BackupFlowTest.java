@@ -15,7 +15,7 @@ import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.backup.Backup;
 import io.syncvault.backup.support.Api;
-import io.syncvault.backup.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import io.syncvault.backup.support.Trees;
 import io.syncvault.gatewayhttp.GatewayLink;
 import jakarta.inject.Inject;

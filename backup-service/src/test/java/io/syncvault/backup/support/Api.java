@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.syncvault.gatewayhttp.GatewayLink;
+import io.syncvault.platform.testing.Tokens;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

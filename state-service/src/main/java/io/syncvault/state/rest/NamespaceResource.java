@@ -1,8 +1,8 @@
 package io.syncvault.state.rest;
 
 import io.syncvault.platform.ProblemException;
+import io.syncvault.platform.Roles;
 import io.syncvault.state.Namespace;
-import io.syncvault.state.security.Roles;
 import io.syncvault.state.service.NamespaceService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;

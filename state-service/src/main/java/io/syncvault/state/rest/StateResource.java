@@ -2,9 +2,9 @@ package io.syncvault.state.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.syncvault.platform.ProblemException;
+import io.syncvault.platform.Roles;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;
-import io.syncvault.state.security.Roles;
 import io.syncvault.state.service.StateService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;

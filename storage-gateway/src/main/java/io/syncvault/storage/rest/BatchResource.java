@@ -1,12 +1,12 @@
 package io.syncvault.storage.rest;
 
-import io.syncvault.storage.ObjectInfo;
-import io.syncvault.storage.ObjectKey;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.platform.ProblemMapper;
+import io.syncvault.platform.Roles;
+import io.syncvault.storage.ObjectInfo;
+import io.syncvault.storage.ObjectKey;
 import io.syncvault.storage.StoredObject;
 import io.syncvault.storage.events.StorageEvents;
-import io.syncvault.storage.security.Roles;
 import io.syncvault.storage.service.ObjectRead;
 import io.syncvault.storage.service.ObjectService;
 import io.syncvault.storage.service.PutRequest;

@@ -1,10 +1,10 @@
 package io.syncvault.storage.rest;
 
+import io.syncvault.platform.ProblemException;
+import io.syncvault.platform.Roles;
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.ObjectListing;
-import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.StoredObject;
-import io.syncvault.storage.security.Roles;
 import io.syncvault.storage.service.ObjectRead;
 import io.syncvault.storage.service.ObjectService;
 import io.syncvault.storage.service.PutRequest;

@@ -1,9 +1,9 @@
 package io.syncvault.storage.rest;
 
 import io.syncvault.platform.ProblemException;
+import io.syncvault.platform.Roles;
 import io.syncvault.storage.StoreDescription;
 import io.syncvault.storage.provider.ObjectNotFoundException;
-import io.syncvault.storage.security.Roles;
 import io.syncvault.storage.service.Store;
 import io.syncvault.storage.service.StoreRegistry;
 import jakarta.annotation.security.RolesAllowed;

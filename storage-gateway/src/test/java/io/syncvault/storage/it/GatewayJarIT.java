@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.smallrye.jwt.build.Jwt;
-import io.syncvault.storage.security.Roles;
-import io.syncvault.storage.support.TestInfrastructure;
+import io.syncvault.platform.Roles;
+import io.syncvault.platform.testing.LocalInfrastructure;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -15,7 +15,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -39,10 +38,10 @@ class GatewayJarIT {
 
     @BeforeAll
     static void keys() {
-        local = TestInfrastructure.localEnv();
-        TestInfrastructure.require("Kafka", local.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        local = LocalInfrastructure.localEnv();
+        LocalInfrastructure.require("Kafka", local.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                 "deploy/local/infra start kafka");
-        jwt = TestInfrastructure.jwtKeys();
+        jwt = LocalInfrastructure.jwtKeys();
         System.setProperty("smallrye.jwt.sign.key.location", jwt.get("smallrye.jwt.sign.key.location"));
     }
 

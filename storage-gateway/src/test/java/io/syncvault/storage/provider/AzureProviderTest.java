@@ -1,6 +1,6 @@
 package io.syncvault.storage.provider;
 
-import io.syncvault.storage.support.TestInfrastructure;
+import io.syncvault.platform.testing.LocalInfrastructure;
 import java.util.Map;
 
 /** The provider contract against Azurite (deploy/local/infra start azurite). */
@@ -8,13 +8,13 @@ class AzureProviderTest extends ProviderContract {
 
     @Override
     protected StorageProvider createProvider() {
-        Map<String, String> env = TestInfrastructure.localEnv();
+        Map<String, String> env = LocalInfrastructure.localEnv();
         String connection = env.get("SYNCVAULT_TEST_AZURE_CONNECTION_STRING");
         if (connection == null) {
             throw new IllegalStateException("SYNCVAULT_TEST_AZURE_CONNECTION_STRING is not set: start Azurite with "
                     + "`deploy/local/infra start azurite`");
         }
-        TestInfrastructure.require("Azurite", "127.0.0.1:10000", "deploy/local/infra start azurite");
+        LocalInfrastructure.require("Azurite", "127.0.0.1:10000", "deploy/local/infra start azurite");
         AzureProvider provider = new AzureProvider(AzureProvider.container(connection, null, "gateway-contract"),
                 "store-prefix/", PART_SIZE);
         provider.createContainerIfMissing();

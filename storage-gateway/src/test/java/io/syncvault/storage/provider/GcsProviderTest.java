@@ -1,6 +1,6 @@
 package io.syncvault.storage.provider;
 
-import io.syncvault.storage.support.TestInfrastructure;
+import io.syncvault.platform.testing.LocalInfrastructure;
 import java.util.Map;
 
 /** The provider contract against the project's GCS JSON API test server (deploy/local/infra start gcs), not Google. */
@@ -8,9 +8,9 @@ class GcsProviderTest extends ProviderContract {
 
     @Override
     protected StorageProvider createProvider() {
-        Map<String, String> env = TestInfrastructure.localEnv();
+        Map<String, String> env = LocalInfrastructure.localEnv();
         String endpoint = env.getOrDefault("SYNCVAULT_TEST_GCS_ENDPOINT", "http://127.0.0.1:4443");
-        TestInfrastructure.require("The GCS test server", endpoint.replaceFirst("^https?://", ""),
+        LocalInfrastructure.require("The GCS test server", endpoint.replaceFirst("^https?://", ""),
                 "deploy/local/infra start gcs");
         GcsProvider provider = new GcsProvider(GcsProvider.client(endpoint, "syncvault-test", null), "gateway-contract",
                 "store-prefix/", PART_SIZE);

@@ -1,6 +1,6 @@
 package io.syncvault.storage.provider;
 
-import io.syncvault.storage.support.TestInfrastructure;
+import io.syncvault.platform.testing.LocalInfrastructure;
 import java.util.Map;
 
 /** The provider contract against S3Proxy (deploy/local/infra start s3proxy). */
@@ -8,9 +8,9 @@ class S3ProviderTest extends ProviderContract {
 
     @Override
     protected StorageProvider createProvider() {
-        Map<String, String> env = TestInfrastructure.localEnv();
+        Map<String, String> env = LocalInfrastructure.localEnv();
         String endpoint = env.getOrDefault("SYNCVAULT_TEST_S3_ENDPOINT", "http://127.0.0.1:9000");
-        TestInfrastructure.require("S3Proxy", endpoint.replaceFirst("^https?://", ""), "deploy/local/infra start s3proxy");
+        LocalInfrastructure.require("S3Proxy", endpoint.replaceFirst("^https?://", ""), "deploy/local/infra start s3proxy");
         S3Provider provider = new S3Provider(S3Provider.client(endpoint, "us-east-1", env.get("SYNCVAULT_TEST_S3_ACCESS_KEY"),
                 env.get("SYNCVAULT_TEST_S3_SECRET_KEY")), "gateway-contract", "store-prefix/", PART_SIZE);
         provider.createBucketIfMissing();

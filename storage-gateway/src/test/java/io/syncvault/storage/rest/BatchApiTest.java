@@ -13,7 +13,7 @@ import io.restassured.path.json.JsonPath;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.storage.support.EventTail;
-import io.syncvault.storage.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -22,7 +22,7 @@ import io.syncvault.platform.ProblemException;
 import io.syncvault.storage.service.ObjectRead;
 import io.syncvault.storage.service.ObjectService;
 import io.syncvault.storage.service.PutRequest;
-import io.syncvault.storage.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,7 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.storage.support.EventTail;
-import io.syncvault.storage.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;

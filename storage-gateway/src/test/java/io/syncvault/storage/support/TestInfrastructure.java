@@ -1,15 +1,10 @@
 package io.syncvault.storage.support;
 
+import static io.syncvault.platform.testing.LocalInfrastructure.jwtKeys;
+import static io.syncvault.platform.testing.LocalInfrastructure.localEnv;
+import static io.syncvault.platform.testing.LocalInfrastructure.require;
+
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -20,8 +15,6 @@ import java.util.Map;
  * this run (no key lives in the repository).
  */
 public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
-
-    static final Path ENV_FILE = Path.of("..", "deploy", "local", "run", "env");
 
     @Override
     public Map<String, String> start() {
@@ -36,59 +29,4 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
     public void stop() {
     }
 
-    /** Settings from the environment, else from deploy/local/run/env. */
-    public static Map<String, String> localEnv() {
-        Map<String, String> env = new HashMap<>();
-        if (Files.exists(ENV_FILE)) {
-            try {
-                for (String line : Files.readAllLines(ENV_FILE)) {
-                    if (line.startsWith("export ")) {
-                        String[] kv = line.substring(7).split("=", 2);
-                        env.put(kv[0], kv[1].replaceAll("^'|'$", ""));
-                    }
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read " + ENV_FILE, e);
-            }
-        }
-        System.getenv().forEach((k, v) -> {
-            if (k.startsWith("SYNCVAULT_") || k.startsWith("KAFKA_")) {
-                env.put(k, v);
-            }
-        });
-        return env;
-    }
-
-    public static void require(String what, String hostPort, String script) {
-        String[] hp = hostPort.split(",")[0].split(":");
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])), 2000);
-        } catch (IOException e) {
-            throw new IllegalStateException(what + " is not reachable at " + hostPort + ": start it with `" + script
-                    + "` (deploy/local/test starts everything the tests need)");
-        }
-    }
-
-    public static Map<String, String> jwtKeys() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            KeyPair pair = generator.generateKeyPair();
-            Path dir = Files.createDirectories(Path.of("target", "test-jwt"));
-            Path publicKey = dir.resolve("public.pem");
-            Path privateKey = dir.resolve("private.pem");
-            Files.writeString(publicKey, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
-            Files.writeString(privateKey, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
-            return Map.of(
-                    "mp.jwt.verify.publickey.location", publicKey.toAbsolutePath().toUri().toString(),
-                    "smallrye.jwt.sign.key.location", privateKey.toAbsolutePath().toUri().toString());
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new IllegalStateException("cannot make a test key pair", e);
-        }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
-    }
 }

@@ -1,8 +1,8 @@
 package io.syncvault.sync.client;
 
 import io.smallrye.jwt.build.Jwt;
+import io.syncvault.platform.Roles;
 import io.syncvault.sync.config.GatewayConfig;
-import io.syncvault.sync.security.Roles;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;

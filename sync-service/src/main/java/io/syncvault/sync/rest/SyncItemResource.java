@@ -1,30 +1,30 @@
 package io.syncvault.sync.rest;
 
+import io.syncvault.platform.Roles;
 import io.syncvault.sync.SyncItem;
 import io.syncvault.sync.SyncItemSpec;
-import io.syncvault.sync.security.Roles;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.service.SyncItemService;
 import io.syncvault.sync.service.SyncService;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.ws.rs.DefaultValue;
-import jakarta.ws.rs.QueryParam;
-import java.net.URI;
-import java.util.Map;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
-import jakarta.ws.rs.core.Context;
+import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /** CRUD of sync items, the call that creates the default items, and an item's runs. */

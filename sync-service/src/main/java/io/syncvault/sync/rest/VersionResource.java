@@ -1,7 +1,7 @@
 package io.syncvault.sync.rest;
 
+import io.syncvault.platform.Roles;
 import io.syncvault.sync.client.ObjectVersion;
-import io.syncvault.sync.security.Roles;
 import io.syncvault.sync.service.SyncService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.syncvault.platform.testing.LocalInfrastructure;
+import io.syncvault.platform.testing.Tokens;
 import io.syncvault.sync.service.LocalScanner;
 import io.syncvault.sync.support.GatewayProcess;
-import io.syncvault.sync.support.TestInfrastructure;
-import io.syncvault.sync.support.Tokens;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -49,11 +49,11 @@ class KillAndRestartIT {
     @BeforeAll
     static void start() throws Exception {
         assertThat(APP).as("the packaged sync-service (mvn -pl sync-service package)").exists();
-        env = TestInfrastructure.localEnv();
+        env = LocalInfrastructure.localEnv();
         String kafka = env.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
-        TestInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
-        TestInfrastructure.require("PostgreSQL", "127.0.0.1:5432", "deploy/local/infra start postgres");
-        Map<String, String> keys = TestInfrastructure.jwtKeys();
+        LocalInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
+        LocalInfrastructure.require("PostgreSQL", "127.0.0.1:5432", "deploy/local/infra start postgres");
+        Map<String, String> keys = LocalInfrastructure.jwtKeys();
         System.setProperty("smallrye.jwt.sign.key", keys.get("smallrye.jwt.sign.key"));
         root = Files.createDirectories(Path.of("target", "it-roots", UUID.randomUUID().toString()).toAbsolutePath());
         gateway = GatewayProcess.start(Path.of("target", "test-jwt", "public.pem"), kafka,

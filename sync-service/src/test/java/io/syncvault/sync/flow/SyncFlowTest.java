@@ -25,7 +25,7 @@ import io.syncvault.sync.service.RunLedger;
 import io.syncvault.sync.service.SyncEngine;
 import io.syncvault.sync.service.SyncService;
 import io.syncvault.sync.support.SyncFixture;
-import io.syncvault.sync.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -15,7 +15,7 @@ import io.restassured.path.json.JsonPath;
 import io.syncvault.sync.ConflictStrategy;
 import io.syncvault.sync.SyncDirection;
 import io.syncvault.sync.support.SyncFixture;
-import io.syncvault.sync.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.syncvault.sync.SyncRun;
 import io.syncvault.sync.support.TestInfrastructure;
-import io.syncvault.sync.support.Tokens;
+import io.syncvault.platform.testing.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.arc.Arc;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.syncvault.platform.testing.Tokens;
 import io.syncvault.sync.client.GatewayException;
 import io.syncvault.sync.client.ListPage;
 import io.syncvault.sync.client.ObjectVersion;

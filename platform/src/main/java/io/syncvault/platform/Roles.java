@@ -1,4 +1,4 @@
-package io.syncvault.backup.security;
+package io.syncvault.platform;
 
 /**
  * The roles a bearer token can carry (its {@code groups} claim). Roles are independent:

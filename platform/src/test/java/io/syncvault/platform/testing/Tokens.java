@@ -1,10 +1,10 @@
-package io.syncvault.state.support;
+package io.syncvault.platform.testing;
 
 import io.smallrye.jwt.build.Jwt;
-import io.syncvault.state.security.Roles;
+import io.syncvault.platform.Roles;
 import java.util.Set;
 
-/** Bearer tokens signed with this test run's key. */
+/** Bearer tokens signed with this test run's key (see {@link LocalInfrastructure#jwtKeys}). */
 public final class Tokens {
 
     private Tokens() {
