@@ -109,7 +109,7 @@ class BackupKillIT {
 
     private void startService() throws IOException {
         if (!Files.isRegularFile(SERVICE_JAR)) {
-            throw new IllegalStateException(SERVICE_JAR + " is missing: this test runs after `mvn -pl backup-service package`");
+            throw new IllegalStateException(SERVICE_JAR + " is missing: this test runs after `mvn -pl backup-service -am package`");
         }
         ProcessBuilder pb = new ProcessBuilder(GatewayProcess.javaBin(), "-Xmx256m",
                 "-Dsyncvault.backup.orphan-grace=3s", "-Dsyncvault.backup.min-part-size=4K",

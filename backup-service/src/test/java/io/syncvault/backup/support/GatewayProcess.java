@@ -42,7 +42,7 @@ public final class GatewayProcess {
     public static GatewayProcess start(Path publicKey, String kafka) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException("the storage gateway is not built: " + JAR.toAbsolutePath()
-                    + " is missing; build it with `flock /tmp/syncvault-mvn.lock mvn -B -q -o -pl storage-gateway package -DskipTests`");
+                    + " is missing; build it with `flock /tmp/syncvault-mvn.lock mvn -B -q -o -pl storage-gateway -am package -DskipTests`");
         }
         try {
             Path data = Files.createDirectories(Path.of("target", "gateway", UUID.randomUUID().toString()))

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -21,6 +23,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class DatabaseOutageTest {
 
+    @Inject
+    AgroalDataSource pool;
+
     @ConfigProperty(name = "quarkus.datasource.jdbc.url")
     String url;
 
@@ -32,30 +37,35 @@ class DatabaseOutageTest {
 
     @Test
     void aRequestWhileTheDatabaseRefusesConnectionsIsA503ToSendAgainAndSucceedsOnceItIsBack() throws Exception {
-        String ns = StateApiTest.namespace("LAST_WRITE_WINS");
-        String db;
-        try (Connection service = DriverManager.getConnection(url, user, password.orElse(""))) {
-            db = service.getCatalog();
-        }
-        // from the maintenance database: a database cannot refuse connections while connected to itself
-        String maintenance = url.replaceFirst("/" + db + "(\\?|$)", "/postgres$1");
-        try (Connection admin = DriverManager.getConnection(maintenance, user, password.orElse(""));
-                Statement s = admin.createStatement()) {
-            s.execute("alter database \"" + db + "\" allow_connections false");
-            try {
-                // the service's pooled connections end: it has to open new ones, which the database refuses
-                s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
-                StateApiTest.create(ns, "during-outage", Map.of("v", 1)).then().statusCode(503)
-                        .header("Retry-After", "5").contentType("application/problem+json")
-                        .body("type", equalTo("urn:syncvault:problem:database-unavailable"));
-            } finally {
-                s.execute("alter database \"" + db + "\" allow_connections true");
+        try {
+            String ns = StateApiTest.namespace("LAST_WRITE_WINS");
+            String db;
+            try (Connection service = DriverManager.getConnection(url, user, password.orElse(""))) {
+                db = service.getCatalog();
             }
+            // from the maintenance database: a database cannot refuse connections while connected to itself
+            String maintenance = url.replaceFirst("/" + db + "(\\?|$)", "/postgres$1");
+            try (Connection admin = DriverManager.getConnection(maintenance, user, password.orElse(""));
+                    Statement s = admin.createStatement()) {
+                s.execute("alter database \"" + db + "\" allow_connections false");
+                try {
+                    // the service's pooled connections end: it has to open new ones, which the database refuses
+                    s.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + db + "'");
+                    StateApiTest.create(ns, "during-outage", Map.of("v", 1)).then().statusCode(503)
+                            .header("Retry-After", "5").contentType("application/problem+json")
+                            .body("type", equalTo("urn:syncvault:problem:database-unavailable"));
+                } finally {
+                    s.execute("alter database \"" + db + "\" allow_connections true");
+                }
+            }
+            // the pool's connections that the outage ended fail once each (503 again) before new ones are opened
+            int afterwards = await().atMost(Duration.ofSeconds(30)).until(() -> StateApiTest.reader().when()
+                    .get("/v1/namespaces/" + ns + "/states/during-outage").statusCode(), status -> status != 503);
+            assertThat(afterwards).as("nothing was written during the outage").isEqualTo(404);
+            StateApiTest.create(ns, "during-outage", Map.of("v", 1)).then().statusCode(201);
+        } finally {
+            // the pooled connections the outage ended that no request has borrowed since: gone before the next test
+            pool.flush(AgroalDataSource.FlushMode.INVALID);
         }
-        // the pool's connections that the outage ended fail once each (503 again) before new ones are opened
-        int afterwards = await().atMost(Duration.ofSeconds(30)).until(() -> StateApiTest.reader().when()
-                .get("/v1/namespaces/" + ns + "/states/during-outage").statusCode(), status -> status != 503);
-        assertThat(afterwards).as("nothing was written during the outage").isEqualTo(404);
-        StateApiTest.create(ns, "during-outage", Map.of("v", 1)).then().statusCode(201);
     }
 }

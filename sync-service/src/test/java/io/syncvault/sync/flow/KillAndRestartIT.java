@@ -10,6 +10,7 @@ import io.syncvault.platform.testing.LocalInfrastructure;
 import io.syncvault.platform.testing.Tokens;
 import io.syncvault.sync.service.LocalScanner;
 import io.syncvault.sync.support.GatewayProcess;
+import io.syncvault.sync.support.TestInfrastructure;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -48,11 +49,15 @@ class KillAndRestartIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(APP).as("the packaged sync-service (mvn -pl sync-service package)").exists();
+        assertThat(APP).as("the packaged sync-service (mvn -pl sync-service -am package)").exists();
         env = LocalInfrastructure.localEnv();
         String kafka = env.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
         LocalInfrastructure.require("Kafka", kafka, "deploy/local/infra start kafka");
         LocalInfrastructure.require("PostgreSQL", "127.0.0.1:5432", "deploy/local/infra start postgres");
+        // the items the tests before this one left enabled would run in the service started here too
+        Map<String, String> db = new HashMap<>(env);
+        db.put("SYNCVAULT_DB_NAME", "syncvault_sync_test");
+        TestInfrastructure.retireEarlierRunsItems(db);
         Map<String, String> keys = LocalInfrastructure.jwtKeys();
         System.setProperty("smallrye.jwt.sign.key", keys.get("smallrye.jwt.sign.key"));
         root = Files.createDirectories(Path.of("target", "it-roots", UUID.randomUUID().toString()).toAbsolutePath());

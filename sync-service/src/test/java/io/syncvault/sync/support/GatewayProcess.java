@@ -41,7 +41,7 @@ public final class GatewayProcess {
      */
     public static GatewayProcess start(Path publicKey, String kafka, Path storeRoot, Path log, Map<String, String> extraEnv) {
         if (!Files.exists(JAR)) {
-            throw new IllegalStateException("build storage-gateway first (mvn -pl storage-gateway package): "
+            throw new IllegalStateException("build storage-gateway first (mvn -pl storage-gateway -am package): "
                     + JAR.toAbsolutePath().normalize() + " is missing");
         }
         try {

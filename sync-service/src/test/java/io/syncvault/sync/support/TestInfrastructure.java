@@ -74,13 +74,18 @@ public class TestInfrastructure implements QuarkusTestResourceLifecycleManager {
 
     /**
      * Turns off auto-sync and owed pushes of the items earlier test runs left in the shared test
-     * database (their folders are gone with those runs' checkouts). Left on, this JVM's scheduler
+     * database (their folders are gone with those runs' checkouts). Left on, a test JVM's scheduler
      * would start a failing run of each of them every tick, competing with the runs a test waits for.
+     * Test JVMs of this service do not share the database at the same time (each would run the
+     * other's items); only a database whose name ends in {@code _test} is touched.
      */
-    static void retireEarlierRunsItems(Map<String, String> config) {
+    public static void retireEarlierRunsItems(Map<String, String> config) {
+        String name = config.getOrDefault("SYNCVAULT_DB_NAME", "syncvault_sync_test");
+        if (!name.endsWith("_test")) {
+            throw new IllegalStateException("the tests use a database whose name ends in _test, not " + name);
+        }
         String url = "jdbc:postgresql://" + config.getOrDefault("SYNCVAULT_DB_HOST", "127.0.0.1") + ":"
-                + config.getOrDefault("SYNCVAULT_DB_PORT", "5432") + "/"
-                + config.getOrDefault("SYNCVAULT_DB_NAME", "syncvault_sync_test");
+                + config.getOrDefault("SYNCVAULT_DB_PORT", "5432") + "/" + name;
         try (Connection c = DriverManager.getConnection(url, config.getOrDefault("SYNCVAULT_DB_USER", "syncvault"),
                 config.getOrDefault("SYNCVAULT_DB_PASSWORD", ""));
                 Statement s = c.createStatement()) {
