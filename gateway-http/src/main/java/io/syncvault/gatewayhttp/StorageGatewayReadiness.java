@@ -1,6 +1,5 @@
-package io.syncvault.backup.health;
+package io.syncvault.gatewayhttp;
 
-import io.syncvault.gatewayhttp.GatewayHttp;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,7 +11,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready only while the storage gateway, through which all storage I/O goes, is ready itself. */
+/**
+ * Ready only while the storage gateway, through which all storage I/O goes, is ready itself (a check of
+ * the sync- and backup-service, found through this jar's {@code META-INF/beans.xml}).
+ */
 @Readiness
 @ApplicationScoped
 public class StorageGatewayReadiness implements HealthCheck {
