@@ -19,4 +19,11 @@ public interface EventsConfig {
     /** How long sent events stay in the outbox table before they are purged. */
     @WithDefault("1h")
     Duration keepSent();
+
+    /**
+     * How long the id of an applied incoming event is kept to recognise it when it comes again (see
+     * {@link ProcessedEvents}); at least as long as the broker keeps a consumer group's offsets.
+     */
+    @WithDefault("P7D")
+    Duration keepProcessed();
 }
