@@ -48,6 +48,10 @@ public class Backup extends PanacheEntityBase {
     @Column(name = "heartbeat_at", nullable = false)
     public Instant heartbeatAt;
 
+    /** The tick of the definition's schedule that started this backup (null for other starts). */
+    @Column(name = "schedule_fired_at")
+    public Instant scheduleFiredAt;
+
     @Column(name = "files_total")
     public long filesTotal;
 

@@ -3,6 +3,7 @@ package io.syncvault.backup.service;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
 import io.quarkus.scheduler.Scheduler;
 import io.syncvault.backup.BackupDefinition;
 import io.syncvault.platform.ProblemException;
@@ -13,6 +14,8 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.Status;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -20,7 +23,9 @@ import org.jboss.logging.Logger;
 /**
  * One Quarkus scheduler job per enabled definition with an interval or a cron expression,
  * kept in step with the definitions (rescheduled after each committed change). A job whose
- * previous backup still runs is skipped, not queued.
+ * previous backup still runs is skipped, not queued. Every instance of the service runs the jobs; a tick
+ * starts a backup only when no instance started one for a tick less than half a period before
+ * ({@link BackupService#startScheduled}), so several instances make one backup per period.
  */
 @ApplicationScoped
 public class BackupScheduler {
@@ -77,12 +82,13 @@ public class BackupScheduler {
         if (d == null || !d.enabled || (d.scheduleInterval == null && d.scheduleCron == null)) {
             return;
         }
+        Duration interval = d.scheduleInterval == null ? null : DefinitionService.intervalOf(d.scheduleInterval);
         Scheduler.JobDefinition<?> definition = scheduler.newJob(job)
                 .setConcurrentExecution(Scheduled.ConcurrentExecution.SKIP)
-                .setTask(execution -> runScheduled(id));
-        if (d.scheduleInterval != null) {
-            definition.setInterval(DefinitionService.intervalOf(d.scheduleInterval).getSeconds() + "s");
-            definition.setDelayed(DefinitionService.intervalOf(d.scheduleInterval).getSeconds() + "s");
+                .setTask(execution -> runScheduled(id, execution, interval));
+        if (interval != null) {
+            definition.setInterval(interval.getSeconds() + "s");
+            definition.setDelayed(interval.getSeconds() + "s");
         } else {
             definition.setCron(d.scheduleCron);
         }
@@ -91,9 +97,19 @@ public class BackupScheduler {
                 : "cron " + d.scheduleCron);
     }
 
-    private void runScheduled(UUID id) {
+    /**
+     * One tick: the backup starts unless another instance's tick less than half a period before started one
+     * (the period is the interval, or the time from this cron tick to the next).
+     */
+    private void runScheduled(UUID id, ScheduledExecution execution, Duration interval) {
+        Instant fired = execution.getScheduledFireTime();
+        Duration period = interval;
+        if (period == null) {
+            Instant next = execution.getTrigger().getNextFireTime();
+            period = next == null || !next.isAfter(fired) ? Duration.ZERO : Duration.between(fired, next);
+        }
         try {
-            backups.get().start(id, "schedule");
+            backups.get().startScheduled(id, fired, period);
         } catch (ProblemException e) {
             LOG.infof("scheduled backup of %s not started: %s", id, e.getMessage());
         }

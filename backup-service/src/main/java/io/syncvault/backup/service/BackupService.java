@@ -107,13 +107,36 @@ public class BackupService {
 
     /** Starts a backup of the definition in the background; returns its id (202). */
     public String start(UUID definitionId, String trigger) {
+        return start(definitionId, trigger, null, Duration.ZERO);
+    }
+
+    /**
+     * Starts the backup of one tick of the definition's schedule, fired at {@code firedAt}, unless a backup of
+     * another tick less than half a {@code period} before it was started already (null then). Every instance of
+     * the service runs the schedules: on a cron tick they all fire at the same moment, on an interval each
+     * fires at its own moments, and one backup per period is what the schedule asks for, not one per instance.
+     */
+    public String startScheduled(UUID definitionId, Instant firedAt, Duration period) {
+        return start(definitionId, "schedule", firedAt, period);
+    }
+
+    private String start(UUID definitionId, String trigger, Instant firedAt, Duration period) {
         String id = newId(Instant.now());
         Plan plan = QuarkusTransaction.requiringNew().call(() -> {
             // the definition's row locked: two starts of one definition (a schedule and a request, two instances)
-            // take turns, so the second sees the first's RUNNING row instead of both starting
+            // take turns, so the second sees the first's RUNNING row (or scheduled start) instead of both starting
             BackupDefinition d = BackupDefinition.findById(definitionId, LockModeType.PESSIMISTIC_WRITE);
             if (d == null) {
                 throw ProblemException.notFound("no backup definition " + definitionId);
+            }
+            if (firedAt != null) {
+                Backup covered = Backup.find("definitionId = ?1 and scheduleFiredAt > ?2", definitionId,
+                        firedAt.minus(period.dividedBy(2))).firstResult();
+                if (covered != null) {
+                    LOG.debugf("the tick of %s at %s is covered by backup %s (its tick %s)", d.name, firedAt,
+                            covered.id, covered.scheduleFiredAt);
+                    return null;
+                }
             }
             Instant now = clock.now();
             Backup running = Backup.find("definitionId = ?1 and status = ?2 and heartbeatAt > ?3", definitionId,
@@ -130,12 +153,16 @@ public class BackupService {
             b.status = Backup.Status.RUNNING;
             b.createdAt = Instant.now();
             b.heartbeatAt = now;
+            b.scheduleFiredAt = firedAt;
             b.persist();
             events.publish(BackupEvents.BACKUP_STARTED, id, Map.of("definitionId", d.id.toString(),
                     "definitionName", d.name, "store", d.store, "trigger", trigger));
             return new Plan(d.id, d.name, d.store, List.copyOf(d.items), List.copyOf(d.include),
                     List.copyOf(d.exclude), d.compression, d.partSize);
         });
+        if (plan == null) {
+            return null;
+        }
         CompletableFuture<Void> over = new CompletableFuture<>();
         finishing.put(id, over);
         runs.submit(() -> {

@@ -503,6 +503,39 @@ class BackupFlowTest {
     }
 
     @Test
+    void ticksOfOneScheduleOnSeveralInstancesStartOneBackupPerPeriod() throws Exception {
+        String name = "ticks-" + UUID.randomUUID();
+        writeSmallTree(name);
+        UUID definitionId = UUID.fromString(Api.createDefinition(Api.definition(List.of(name), Map.of())));
+        Instant tick = Instant.parse("2026-01-01T03:00:00Z");
+        Duration period = Duration.ofHours(1);
+
+        // a cron tick: every instance fires for the same moment; one starts the backup, the others see it
+        List<String> started = Api.together(3, () -> backups.startScheduled(definitionId, tick, period));
+        assertThat(started).as("one backup per tick").filteredOn(java.util.Objects::nonNull).hasSize(1);
+        awaitNoneRunning(definitionId);
+        // interval schedules fire at each instance's own moments: a tick within half a period of the one that
+        // started a backup is covered by it, a later one starts the next
+        assertThat(backups.startScheduled(definitionId, tick.plus(Duration.ofMinutes(25)), period)).isNull();
+        String next = backups.startScheduled(definitionId, tick.plus(Duration.ofMinutes(35)), period);
+        assertThat(next).isNotNull();
+        awaitNoneRunning(definitionId);
+        // a start asked for by a request is not a tick: it runs whatever the schedule did
+        assertThat(backups.start(definitionId, "api")).isNotNull();
+        awaitNoneRunning(definitionId);
+
+        assertThat(QuarkusTransaction.requiringNew().call(() -> Backup.<Backup>list("definitionId", definitionId))
+                .stream().map(b -> b.scheduleFiredAt == null ? "request" : b.scheduleFiredAt.toString()).toList())
+                .containsExactlyInAnyOrder("2026-01-01T03:00:00Z", "2026-01-01T03:35:00Z", "request");
+    }
+
+    private static void awaitNoneRunning(UUID definitionId) {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
+                .queryParam("definitionId", definitionId.toString()).queryParam("status", "RUNNING").when()
+                .get("/v1/backups").then().body("total", equalTo(0)));
+    }
+
+    @Test
     void aRunGivenUpAsDeadWhileItRunsWritesNoManifestAndEndsFailed() throws Exception {
         String name = "given-up-" + UUID.randomUUID();
         Trees.generate(Api.root().resolve(name), 21, 400, 64L * PART);
@@ -550,13 +583,13 @@ class BackupFlowTest {
 
     @Test
     void anIntervalScheduleStartsBackups() {
-        scheduleStartsBackups(Map.of("scheduleInterval", "2s", "keepLast", 1));
+        scheduleStartsBackups(Map.of("scheduleInterval", "2s", "keepLast", 2));
     }
 
     @Test
     void aCronScheduleStartsBackups() {
         // Quartz syntax with seconds: every third second
-        scheduleStartsBackups(Map.of("scheduleCron", "*/3 * * * * ?", "keepLast", 1));
+        scheduleStartsBackups(Map.of("scheduleCron", "*/3 * * * * ?", "keepLast", 2));
     }
 
     private void scheduleStartsBackups(Map<String, Object> schedule) {
@@ -567,9 +600,10 @@ class BackupFlowTest {
         Map<String, Object> disabled = new java.util.HashMap<>(body);
         disabled.put("enabled", false);
         try {
+            // one tick after the other starts a backup (a tick leaves a backup only to another instance's tick)
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().auth().oauth2(Tokens.reader())
                     .queryParam("definitionId", definitionId).when().get("/v1/backups").then().statusCode(200)
-                    .body("total", org.hamcrest.Matchers.greaterThanOrEqualTo(1)));
+                    .body("total", org.hamcrest.Matchers.greaterThanOrEqualTo(2)));
         } finally {
             given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).body(disabled)
                     .when().put("/v1/backup/definitions/" + definitionId).then().statusCode(200)

@@ -79,24 +79,24 @@ public final class Api {
                 .when().get("/v1/stores/" + store + "/objects").then().statusCode(200).extract().path("items.key");
     }
 
-    /** Sends {@code n} requests at the same moment, each from its own thread; their statuses in order. */
-    public static List<Integer> together(int n, java.util.concurrent.Callable<Integer> request) throws Exception {
+    /** Makes {@code n} calls at the same moment, each from its own thread; their results (e.g. statuses) in order. */
+    public static <T> List<T> together(int n, java.util.concurrent.Callable<T> call) throws Exception {
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
         try {
-            List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+            List<java.util.concurrent.Future<T>> answers = new java.util.ArrayList<>();
             for (int i = 0; i < n; i++) {
                 answers.add(pool.submit(() -> {
                     go.await();
-                    return request.call();
+                    return call.call();
                 }));
             }
             go.countDown();
-            List<Integer> statuses = new java.util.ArrayList<>();
-            for (java.util.concurrent.Future<Integer> answer : answers) {
-                statuses.add(answer.get());
+            List<T> results = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<T> answer : answers) {
+                results.add(answer.get());
             }
-            return statuses;
+            return results;
         } finally {
             pool.shutdown();
         }
