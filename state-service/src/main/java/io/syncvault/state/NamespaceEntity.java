@@ -34,6 +34,13 @@ public class NamespaceEntity extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    /**
+     * When the settings were last set, here or on another node (null: never; the namespace was made here for a
+     * replicated state that came before its settings). Of two settings, the one set later wins on every node.
+     */
+    @Column(name = "settings_at")
+    public Instant settingsAt;
+
     public Namespace toNamespace() {
         return new Namespace(name, conflictStrategy,
                 autoSyncIntervalMs == null ? null : Duration.ofMillis(autoSyncIntervalMs), createdAt, updatedAt);

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.syncvault.state.Namespace;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;
+import io.syncvault.state.service.NamespaceService;
 import io.syncvault.state.service.StateService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -23,7 +25,8 @@ import org.jboss.logging.Logger;
  * has its own consumer group and starts from the earliest offset, so a new node catches up
  * from the topic. Its own records are skipped; a record whose {@code ce_id} was applied
  * before is skipped too (delivery is at least once). The state is applied with the same
- * reconciliation as a client's reconcile, in one transaction with the {@code processed_event} row.
+ * reconciliation as a client's reconcile, in one transaction with the {@code processed_event} row. A record of
+ * type {@code namespace_changed} carries a namespace's settings, taken when set later than the ones here.
  * A database outage is waited out (retried with growing pauses, up to 5 s apart); a record that
  * fails for a reason of its own is skipped, logged, after {@value #ATTEMPTS} attempts.
  */
@@ -37,12 +40,15 @@ public class StateChangesConsumer {
     private static final long MAX_PAUSE_MILLIS = 5_000;
 
     private final StateService states;
+    private final NamespaceService namespaces;
     private final ObjectMapper json;
     private final EntityManager em;
     private final String node;
 
-    public StateChangesConsumer(StateService states, ObjectMapper json, EntityManager em, StateConfig config) {
+    public StateChangesConsumer(StateService states, NamespaceService namespaces, ObjectMapper json, EntityManager em,
+            StateConfig config) {
         this.states = states;
+        this.namespaces = namespaces;
         this.json = json;
         this.em = em;
         this.node = config.nodeId();
@@ -51,10 +57,11 @@ public class StateChangesConsumer {
     @Incoming("state-changes")
     @Blocking(ordered = true)
     public CompletionStage<Void> onRecord(Message<String> message) {
-        String ceId = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(m -> header(m.getHeaders().lastHeader("ce_id"))).orElse(null);
+        var kafka = message.getMetadata(IncomingKafkaRecordMetadata.class);
+        String ceId = kafka.map(m -> header(m.getHeaders().lastHeader("ce_id"))).orElse(null);
+        String ceType = kafka.map(m -> header(m.getHeaders().lastHeader("ce_type"))).orElse(null);
         try {
-            apply(ceId, message.getPayload());
+            apply(ceId, ceType, message.getPayload());
         } catch (Interrupted e) {
             // the service stops while it waits for the database: not applied, so not acknowledged (sent again)
             return message.nack(e);
@@ -65,36 +72,52 @@ public class StateChangesConsumer {
         return message.ack();
     }
 
-    void apply(String ceId, String payload) {
+    /** Applies a record: a state, or (type {@code namespace_changed}) a namespace's settings. */
+    void apply(String ceId, String ceType, String payload) {
         if (payload == null) {
             return; // a compaction tombstone: nothing to apply
         }
+        boolean settings = StateEvents.NAMESPACE_CHANGED.equals(ceType);
         ObjectNode value;
-        SyncState state;
         String origin;
+        SyncState state = null;
+        Namespace namespace = null;
         try {
             value = (ObjectNode) json.readTree(payload);
             origin = value.path(StateEvents.ORIGIN).asText(null);
             value.remove(StateEvents.ORIGIN);
-            state = json.treeToValue(value, SyncState.class);
+            if (settings) {
+                namespace = json.treeToValue(value, Namespace.class);
+            } else {
+                state = json.treeToValue(value, SyncState.class);
+            }
         } catch (Exception e) {
-            LOG.warnf("state.changes record %s is not a state, skipped: %s", ceId, e.getMessage());
+            LOG.warnf("state.changes record %s is not a %s, skipped: %s", ceId, settings ? "namespace" : "state",
+                    e.getMessage());
             return;
         }
-        if (node.equals(origin) || state.namespace() == null) {
+        if (node.equals(origin) || (settings ? namespace.name() : state.namespace()) == null) {
             return;
         }
+        SyncState s = state;
+        Namespace ns = namespace;
+        String what = settings ? "the settings of " + ns.name() : s.namespace() + "/" + s.id();
         long pause = FIRST_PAUSE_MILLIS;
         for (int attempt = 1; ; attempt++) {
             try {
                 QuarkusTransaction.requiringNew().run(() -> {
-                    if (ceId != null && em.createNativeQuery(
+                    boolean again = ceId != null && em.createNativeQuery(
                             "insert into processed_event (id, processed_at) values (?1, ?2) on conflict do nothing")
-                            .setParameter(1, ceId).setParameter(2, Instant.now()).executeUpdate() == 0) {
-                        states.replayed(state); // applied before
-                        return;
+                            .setParameter(1, ceId).setParameter(2, Instant.now()).executeUpdate() == 0;
+                    if (settings) {
+                        if (!again) {
+                            namespaces.applyReplicated(ns);
+                        }
+                    } else if (again) {
+                        states.replayed(s); // applied before
+                    } else {
+                        states.applyReplicated(s);
                     }
-                    states.applyReplicated(state);
                 });
                 return;
             } catch (RuntimeException e) {
@@ -102,7 +125,7 @@ public class StateChangesConsumer {
                 if (!outage && attempt >= ATTEMPTS) {
                     throw e;
                 }
-                LOG.warnf("applying %s/%s failed (attempt %d%s), again in %d ms: %s", state.namespace(), state.id(), attempt,
+                LOG.warnf("applying %s failed (attempt %d%s), again in %d ms: %s", what, attempt,
                         outage ? ", the database is out of reach" : "", pause, e.getMessage());
                 try {
                     Thread.sleep(pause);

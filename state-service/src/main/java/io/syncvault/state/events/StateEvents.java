@@ -3,6 +3,7 @@ package io.syncvault.state.events;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.syncvault.outbox.Outbox;
+import io.syncvault.state.Namespace;
 import io.syncvault.state.StateConflict;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;
@@ -12,7 +13,8 @@ import java.util.Map;
 
 /**
  * The events this service publishes (through the outbox): announcements on {@code state.events}
- * and the full state on the compacted {@code state.changes}, keyed {@code <namespace>/<id>}.
+ * and the full state on the compacted {@code state.changes}, keyed {@code <namespace>/<id>}; a namespace's
+ * settings go there too, keyed by its name (which holds no {@code /}).
  */
 @ApplicationScoped
 public class StateEvents {
@@ -25,6 +27,7 @@ public class StateEvents {
     public static final String CONFLICT_RESOLVED = PREFIX + "conflict_resolved";
     public static final String AUTO_SYNC_TICK = PREFIX + "auto_sync_tick";
     public static final String STATE_CHANGED = PREFIX + "state_changed";
+    public static final String NAMESPACE_CHANGED = PREFIX + "namespace_changed";
 
     /** The field of a {@code state.changes} record naming the node that published it. */
     public static final String ORIGIN = "origin";
@@ -67,6 +70,13 @@ public class StateEvents {
         ObjectNode value = json.valueToTree(s);
         value.put(ORIGIN, node);
         return new Outbox.NewEvent(changesTopic, STATE_CHANGED, subject(s.namespace(), s.id()), value);
+    }
+
+    /** A namespace's settings for the other nodes, on the compacted changes topic (key: its name). */
+    public Outbox.NewEvent namespaceChanged(Namespace ns) {
+        ObjectNode value = json.valueToTree(ns);
+        value.put(ORIGIN, node);
+        return new Outbox.NewEvent(changesTopic, NAMESPACE_CHANGED, ns.name(), value);
     }
 
     public Outbox.NewEvent conflictDetected(StateConflict c) {

@@ -36,7 +36,7 @@ public class NamespaceResource {
         return namespaces.get(ns);
     }
 
-    /** Creates (201) or changes (200) the namespace's settings. */
+    /** Creates (201) or changes (200) the namespace's settings; the other nodes take them from the changes topic. */
     @PUT
     @RolesAllowed(Roles.WRITE)
     public Response put(@PathParam("ns") String ns, NamespaceRequest body) {

@@ -18,8 +18,9 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 
 /**
- * Namespace settings, and auto-sync: every namespace with an interval gets, when due, a
- * re-send of its changes the broker has not acknowledged yet and an {@code auto_sync_tick} event.
+ * Namespace settings, replicated to the other nodes on the changes topic (the ones set last win), and
+ * auto-sync: every namespace with an interval gets, when due, a re-send of its changes the broker has not
+ * acknowledged yet and an {@code auto_sync_tick} event.
  */
 @ApplicationScoped
 public class NamespaceService {
@@ -61,7 +62,33 @@ public class NamespaceService {
         e.conflictStrategy = parsed;
         e.autoSyncIntervalMs = interval == null ? null : interval.toMillis();
         e.updatedAt = now;
-        return new Saved(e.toNamespace(), created);
+        e.settingsAt = now;
+        Namespace saved = e.toNamespace();
+        // the other nodes take the settings from the changes topic: one strategy per namespace everywhere
+        outbox.addAll(List.of(events.namespaceChanged(saved)));
+        return new Saved(saved, created);
+    }
+
+    /**
+     * Settings set on another node: taken when they were set later than the ones here (or these were never set:
+     * the namespace was made for a replicated state that came first). Returns whether they were taken.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean applyReplicated(Namespace remote) {
+        if (remote.name() == null || !StateService.NAME.matcher(remote.name()).matches()
+                || remote.conflictStrategy() == null || remote.updatedAt() == null) {
+            throw new IllegalArgumentException("not a namespace's settings: " + remote);
+        }
+        store.createNamespaceIfAbsent(remote.name(), remote.conflictStrategy(), remote.updatedAt());
+        NamespaceEntity e = NamespaceEntity.findById(remote.name(), LockModeType.PESSIMISTIC_WRITE);
+        if (e.settingsAt != null && !remote.updatedAt().isAfter(e.settingsAt)) {
+            return false;
+        }
+        e.conflictStrategy = remote.conflictStrategy();
+        e.autoSyncIntervalMs = remote.autoSyncInterval() == null ? null : remote.autoSyncInterval().toMillis();
+        e.updatedAt = remote.updatedAt();
+        e.settingsAt = remote.updatedAt();
+        return true;
     }
 
     /** A namespace and whether this request created it. */

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -17,6 +18,8 @@ import io.restassured.specification.RequestSpecification;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.platform.testing.Tokens;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +50,9 @@ class StateApiTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @Inject
+    EntityManager em;
 
     KafkaCompanion kafka;
 
@@ -597,24 +603,91 @@ class StateApiTest {
                 .awaitCompletion();
 
         // what a node that starts after compaction would read: the last record of the state is this node's version
+        awaitChanges(key, mine -> {
+            assertThat(mine).hasSizeGreaterThanOrEqualTo(5);
+            assertThat(mine.get(mine.size() - 1).value()).contains("\"v\":2").contains("\"" + node + "\"");
+        });
+    }
+
+    @Test
+    void settingsSetHereGoToTheOtherNodesOnTheChangesTopic() {
+        String ns = namespace("LAST_WRITE_WINS");
+        writer().body(Map.of("conflictStrategy", "MANUAL", "autoSyncInterval", "PT45S")).when()
+                .put("/v1/namespaces/" + ns).then().statusCode(200);
+        // keyed by the name alone, so compaction keeps the last settings of each namespace for a new node
+        awaitChanges(ns, mine -> {
+            assertThat(mine).hasSize(2).allSatisfy(r -> assertThat(header(r, "ce_type"))
+                    .isEqualTo("io.syncvault.state.namespace_changed"));
+            assertThat(mine.get(1).value()).contains("\"conflictStrategy\":\"MANUAL\"")
+                    .contains("\"autoSyncInterval\":\"PT45S\"").contains("\"origin\":\"" + node + "\"");
+        });
+    }
+
+    /** Reads the changes topic from its start until the records with this key pass {@code check}. */
+    private void awaitChanges(String key, java.util.function.Consumer<List<ConsumerRecord<String, String>>> check) {
         ConsumerTask<String, String> changes = kafka.consumeStrings().withGroupId("t-" + UUID.randomUUID())
                 .withOffsetReset(OffsetResetStrategy.EARLIEST).fromTopics(changesTopic);
         try {
-            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                List<ConsumerRecord<String, String>> mine = changes.getRecords().stream()
-                        .filter(r -> key.equals(r.key())).toList();
-                assertThat(mine).hasSizeGreaterThanOrEqualTo(5);
-                assertThat(mine.get(mine.size() - 1).value()).contains("\"v\":2").contains("\"" + node + "\"");
-            });
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> check.accept(changes.getRecords().stream()
+                    .filter(r -> key.equals(r.key())).toList()));
         } finally {
             changes.close();
         }
     }
 
+    @Test
+    void settingsOfAnotherNodeAreTakenWhenSetLaterThanTheOnesHere() {
+        String ns = namespace("LAST_WRITE_WINS");
+        Instant later = Instant.now().plus(Duration.ofMinutes(5));
+        kafka.produceStrings().fromRecords(settings(ns, "MANUAL", "PT30S", later, UUID.randomUUID().toString()))
+                .awaitCompletion();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader().when().get("/v1/namespaces/" + ns).then()
+                .statusCode(200).body("conflictStrategy", equalTo("MANUAL")).body("autoSyncInterval", equalTo("PT30S")));
+
+        // settings set earlier than the ones taken change nothing, on any node
+        String older = UUID.randomUUID().toString();
+        kafka.produceStrings().fromRecords(settings(ns, "REMOTE_WINS", null, later.minusSeconds(60), older))
+                .awaitCompletion();
+        awaitApplied(older);
+        reader().when().get("/v1/namespaces/" + ns).then().body("conflictStrategy", equalTo("MANUAL"));
+
+        // a namespace made here for a state that came before its settings takes them, however early they were set
+        String early = "ns-" + UUID.randomUUID().toString().substring(0, 12);
+        String id = "first-" + UUID.randomUUID();
+        kafka.produceStrings().fromRecords(record(early + "/" + id, "{\"namespace\":\"" + early + "\",\"id\":\"" + id
+                + "\",\"data\":{\"v\":1},\"clock\":{\"peer\":{\"counter\":1,\"updatedAt\":1}},\"lastWriter\":\"peer\","
+                + "\"version\":1,\"createdAt\":\"2026-01-01T00:00:00Z\",\"updatedAt\":\"2026-01-01T00:00:00Z\","
+                + "\"checksum\":\"x\",\"deleted\":false,\"origin\":\"peer\"}", UUID.randomUUID().toString())).awaitCompletion();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader()
+                .when().get("/v1/namespaces/" + early).then().statusCode(200).body("conflictStrategy", equalTo("LAST_WRITE_WINS")));
+        kafka.produceStrings().fromRecords(settings(early, "MERGE", null, Instant.parse("2026-01-01T00:00:00Z"),
+                UUID.randomUUID().toString())).awaitCompletion();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> reader().when().get("/v1/namespaces/" + early).then()
+                .body("conflictStrategy", equalTo("MERGE")));
+    }
+
+    private ProducerRecord<String, String> settings(String ns, String strategy, String interval, Instant setAt, String ceId) {
+        String value = "{\"name\":\"" + ns + "\",\"conflictStrategy\":\"" + strategy + "\",\"autoSyncInterval\":"
+                + (interval == null ? "null" : "\"" + interval + "\"") + ",\"createdAt\":\"2026-01-01T00:00:00Z\","
+                + "\"updatedAt\":\"" + setAt + "\",\"origin\":\"peer\"}";
+        return record(ns, value, ceId, "io.syncvault.state.namespace_changed");
+    }
+
+    /** Waits until the consumer has handled the record with this id (applied or not, it is then in processed_event). */
+    private void awaitApplied(String ceId) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() -> em
+                .createNativeQuery("select count(*) from processed_event where id = ?1").setParameter(1, ceId)
+                .getSingleResult()).toString().equals("1"));
+    }
+
     private ProducerRecord<String, String> record(String key, String value, String ceId) {
+        return record(key, value, ceId, "io.syncvault.state.state_changed");
+    }
+
+    private ProducerRecord<String, String> record(String key, String value, String ceId, String type) {
         ProducerRecord<String, String> r = new ProducerRecord<>(changesTopic, key, value);
         r.headers().add(new RecordHeader("ce_id", ceId.getBytes(StandardCharsets.UTF_8)));
-        r.headers().add(new RecordHeader("ce_type", "io.syncvault.state.state_changed".getBytes(StandardCharsets.UTF_8)));
+        r.headers().add(new RecordHeader("ce_type", type.getBytes(StandardCharsets.UTF_8)));
         return r;
     }
 
