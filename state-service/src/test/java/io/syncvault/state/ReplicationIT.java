@@ -124,11 +124,12 @@ class ReplicationIT {
         return given().baseUri("http://127.0.0.1").port(node.port).auth().oauth2(token).contentType(ContentType.JSON);
     }
 
+    /** A namespace set on one node; the other takes its settings from state.changes. */
     String namespaceOnBoth(String strategy) {
         String ns = "it-" + strategy.toLowerCase().replace('_', '-') + "-" + UUID.randomUUID().toString().substring(0, 6);
-        for (ServiceProcess n : List.of(a, b)) {
-            on(n).body(Map.of("conflictStrategy", strategy)).when().put("/v1/namespaces/" + ns).then().statusCode(201);
-        }
+        on(a).body(Map.of("conflictStrategy", strategy)).when().put("/v1/namespaces/" + ns).then().statusCode(201);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> on(b).when().get("/v1/namespaces/" + ns).then()
+                .statusCode(200).body("conflictStrategy", equalTo(strategy)));
         return ns;
     }
 
