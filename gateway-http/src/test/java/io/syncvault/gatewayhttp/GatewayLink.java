@@ -16,13 +16,15 @@ import java.net.Socket;
  * each was loaded by: {@link #cut()} closes every connection as soon as it carries a byte and refuses new ones,
  * {@link #cutAfter(long)} lets that many more bytes through from the gateway and then cuts, {@link #stallAfter(long)}
  * lets that many through and then holds every byte from the gateway on open connections (a half-open connection:
- * nothing arrives, nothing is closed), {@link #mend()} lets everything through again.
+ * nothing arrives, nothing is closed), {@link #breakOnceAfter(long)} lets that many through and then closes the one
+ * connection that carries the next byte (a connection lost once), {@link #mend()} lets everything through again.
  */
 public final class GatewayLink implements AutoCloseable {
 
     private static final String CUT = "syncvault.test.gateway-link.cut";
     private static final String CUT_AFTER = "syncvault.test.gateway-link.cut-after-bytes";
     private static final String STALL_AFTER = "syncvault.test.gateway-link.stall-after-bytes";
+    private static final String BREAK_AFTER = "syncvault.test.gateway-link.break-after-bytes";
 
     private final ServerSocket server;
     private final int gatewayPort;
@@ -77,9 +79,26 @@ public final class GatewayLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets {@code bytes} more bytes through from the gateway, then closes the connection that carries the next one;
+     * every other byte, before and after, passes.
+     */
+    public static void breakOnceAfter(long bytes) {
+        synchronized (System.getProperties()) {
+            mend();
+            System.setProperty(BREAK_AFTER, String.valueOf(bytes));
+        }
+    }
+
+    /** True while a {@link #breakOnceAfter(long) break} is armed and has not happened yet. */
+    public static boolean breakPending() {
+        return System.getProperty(BREAK_AFTER) != null;
+    }
+
     /** Lets everything through again. */
     public static void mend() {
         synchronized (System.getProperties()) {
+            System.clearProperty(BREAK_AFTER);
             System.clearProperty(CUT);
             System.clearProperty(CUT_AFTER);
             System.clearProperty(STALL_AFTER);
@@ -108,6 +127,16 @@ public final class GatewayLink implements AutoCloseable {
                     int k = (int) Math.min(n, stallLeft);
                     if (stall != null && fromGateway) {
                         System.setProperty(STALL_AFTER, String.valueOf(stallLeft - k));
+                    }
+                    String breakAfter = System.getProperty(BREAK_AFTER);
+                    if (breakAfter != null && fromGateway) {
+                        long left = Long.parseLong(breakAfter);
+                        if (left == 0) {
+                            System.clearProperty(BREAK_AFTER);
+                            return -1;
+                        }
+                        k = (int) Math.min(k, left);
+                        System.setProperty(BREAK_AFTER, String.valueOf(left - k));
                     }
                     String after = System.getProperty(CUT_AFTER);
                     if (after == null || !fromGateway) {

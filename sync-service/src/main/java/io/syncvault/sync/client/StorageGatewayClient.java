@@ -195,7 +195,8 @@ public class StorageGatewayClient {
      * the files as the request is sent). Each entry carries its own precondition and SHA-256 and
      * is stored or refused on its own; the answer has one outcome per file that was sent. A file
      * that could no longer be opened is not sent and is reported as {@link Outcome#notSent}.
-     * Not retried: a failed batch fails its files, and the next run sends them again.
+     * Not retried here: the sync engine sends a batch that failed as a whole again, for the files still owed an
+     * answer, and recognises by their SHA-256 those an attempt whose answer was lost had stored.
      */
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public List<Outcome> putBatch(String store, List<BatchUpload> files, String origin, int keepVersions) {
@@ -227,7 +228,8 @@ public class StorageGatewayClient {
     /**
      * Deletes many objects in one request ({@code POST batch/delete}), each under its own version tag (null: any);
      * the answer has one outcome per key, in order (204 deleted, else the status and the problem's detail). Not
-     * retried: a failed batch fails its deletes, and the next run plans them again.
+     * retried here: the sync engine sends a batch that failed as a whole again (a delete that had landed is then
+     * a 404: gone, as wanted).
      */
     @CircuitBreaker(requestVolumeThreshold = 20, failureRatio = 0.5, delay = 5_000, failOn = GatewayException.Unavailable.class)
     public List<Outcome> deleteBatch(String store, Map<String, String> tagsByKey, String origin, int keepVersions) {

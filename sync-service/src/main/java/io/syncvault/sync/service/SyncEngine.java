@@ -51,7 +51,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.jboss.logging.Logger;
 
@@ -71,6 +71,8 @@ public class SyncEngine {
     private static final int MAX_NOTES = 1000;
     private static final int BATCHES_PER_WORKER = 4;
     private static final int MIN_BATCH_FILES = 32;
+    /** Requests of one batch in all, when one fails as a whole for a reason worth another try. */
+    static final int BATCH_ATTEMPTS = 3;
     /** What {@code running} holds for an item whose run is being started (it has no id yet). */
     private static final UUID STARTING = new UUID(0, 0);
 
@@ -653,19 +655,24 @@ public class SyncEngine {
             return;
         }
         List<SyncAction> moved = new ArrayList<>();
-        eachAnswer(byKey, () -> gateway.putBatch(item.store(), files, item.id().toString(), item.versionsKept()), st,
-                outcome, (a, o) -> {
-                    if (o.stored() == null) {
+        eachAnswer(byKey, owed -> gateway.putBatch(item.store(), files.stream().filter(f -> owed.contains(f.key())).toList(),
+                item.id().toString(), item.versionsKept()), st, outcome, (a, o, resent) -> {
+                    RemoteObject stored = o.stored();
+                    if (stored == null && o.status() == 412 && resent) {
+                        // the attempt whose answer was lost may have stored it: then the object holds these very bytes
+                        stored = landedBefore(item, a);
+                    }
+                    if (stored == null) {
                         throw refusal(o, inside(root, a.path()), a.local());
                     }
                     if (a.kind() == SyncAction.Kind.MOVE_REMOTE) {
                         // the old objects go in one delete batch below, which settles these steps
                         st.bytes.addAndGet(a.local().size());
-                        movedInStore(a, o.stored(), st);
+                        movedInStore(a, stored, st);
                         moved.add(a);
                         return;
                     }
-                    uploaded(a.path(), a.local(), o.stored(), st);
+                    uploaded(a.path(), a.local(), stored, st);
                     st.uploaded.incrementAndGet();
                     outcome.put(a.path(), succeeded(item, a, st));
                 });
@@ -674,33 +681,55 @@ public class SyncEngine {
         }
     }
 
+    /**
+     * The object a batch step uploaded, when an earlier attempt of the batch stored it and only its answer was lost:
+     * the object at the step's key now holds the file's bytes (its SHA-256). Null when it holds something else.
+     */
+    private RemoteObject landedBefore(ItemSnapshot item, SyncAction a) {
+        Optional<RemoteObject> now = gateway.head(item.store(), item.keyOf(a.path()));
+        return now.filter(o -> a.local().sha256().equalsIgnoreCase(o.sha256())).orElse(null);
+    }
+
     /** What a batch's step does with the gateway's answer for it; an exception fails (or skips) the step. */
     @FunctionalInterface
     private interface Answered {
-        void handle(SyncAction a, StorageGatewayClient.Outcome o) throws Exception;
+        /** {@code resent}: the answer is to a second or later attempt of the request, after one failed as a whole. */
+        void handle(SyncAction a, StorageGatewayClient.Outcome o, boolean resent) throws Exception;
     }
 
     /**
-     * Sends one batch request ({@code request}, its steps by key) and hands each answer to {@code each}; when the
-     * request fails as a whole, or its answer leaves a step out, those steps fail (the next run does them again).
+     * Sends one batch request for the steps still owed an answer ({@code request} is given their keys) and hands
+     * each answer to {@code each}. A request that fails as a whole for a reason worth another try (a lost
+     * connection, a 5xx) is sent again, as single transfers are, up to {@link #BATCH_ATTEMPTS} times; then, or
+     * when the answer leaves a step out, those steps fail (the next run does them again).
      */
-    private void eachAnswer(Map<String, SyncAction> byKey, Supplier<List<StorageGatewayClient.Outcome>> request,
+    private void eachAnswer(Map<String, SyncAction> byKey, Function<Set<String>, List<StorageGatewayClient.Outcome>> request,
             RunState st, Map<String, Boolean> outcome, Answered each) {
         try {
-            List<StorageGatewayClient.Outcome> answers;
-            try {
-                answers = request.get();
-            } catch (RuntimeException e) {
-                byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
-                return;
+            List<StorageGatewayClient.Outcome> answers = null;
+            int attempt = 1;
+            while (answers == null) {
+                try {
+                    answers = request.apply(Set.copyOf(byKey.keySet()));
+                } catch (GatewayException.Unavailable e) {
+                    if (attempt >= BATCH_ATTEMPTS || !pauseBeforeAttempt(attempt + 1)) {
+                        byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
+                        return;
+                    }
+                    attempt++;
+                } catch (RuntimeException e) {
+                    byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
+                    return;
+                }
             }
+            boolean resent = attempt > 1;
             for (StorageGatewayClient.Outcome o : answers) {
                 SyncAction a = byKey.remove(o.key());
                 if (a == null) {
                     continue;
                 }
                 try {
-                    each.handle(a, o);
+                    each.handle(a, o, resent);
                 } catch (Exception e) {
                     outcome.put(a.path(), failed(a.path(), e, st));
                 }
@@ -709,6 +738,17 @@ public class SyncEngine {
                     failed(a.path(), new IllegalStateException("the gateway's answer did not include this path"), st)));
         } finally {
             st.maybeFlush();
+        }
+    }
+
+    /** Waits before attempt {@code attempt} (2, 3, ...) of a batch: 0.3 s, then 1 s. False when interrupted. */
+    private static boolean pauseBeforeAttempt(int attempt) {
+        try {
+            Thread.sleep(attempt <= 2 ? 300 : 1_000);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -725,38 +765,113 @@ public class SyncEngine {
                 ? new GatewayException.Unavailable(o.status(), detail, null) : new GatewayException.Rejected(o.status(), detail));
     }
 
-    /** Downloads small files in one request; each file lands (or fails) on its own, exactly as a single download. */
+    /**
+     * Downloads small files in one request; each file lands (or fails) on its own, exactly as a single download. The
+     * objects a request that failed or broke off did not bring are asked for again, up to {@link #BATCH_ATTEMPTS}
+     * requests in all (a download lands nothing before its bytes are whole and checked, so asking again is safe).
+     */
     private void downloadBatch(ItemSnapshot item, Path root, List<SyncAction> batch, RunState st, Map<String, Boolean> outcome) {
         Map<String, SyncAction> byKey = new LinkedHashMap<>();
         batch.forEach(a -> byKey.put(item.keyOf(a.path()), a));
+        Map<String, GatewayException> lost = new LinkedHashMap<>();
         try {
-            gateway.getBatch(item.store(), List.copyOf(byKey.keySet()), new StorageGatewayClient.BatchReceiver() {
-                @Override
-                public void received(RemoteObject object, java.io.InputStream body) {
-                    SyncAction a = byKey.remove(object.key());
-                    try {
-                        download(item, root, a.path(), a.local(), a.remote(), st,
-                                tmp -> StorageGatewayClient.save(object, body, tmp));
-                        st.downloaded.incrementAndGet();
-                        outcome.put(a.path(), succeeded(item, a, st));
-                    } catch (Exception e) {
-                        outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
-                    }
-                    st.maybeFlush();
-                }
+            for (int attempt = 1; !byKey.isEmpty(); attempt++) {
+                lost.clear();
+                try {
+                    gateway.getBatch(item.store(), List.copyOf(byKey.keySet()), new StorageGatewayClient.BatchReceiver() {
+                        @Override
+                        public void received(RemoteObject object, java.io.InputStream body) {
+                            SyncAction a = byKey.get(object.key());
+                            WatchedStream bytes = new WatchedStream(body);
+                            try {
+                                download(item, root, a.path(), a.local(), a.remote(), st,
+                                        tmp -> StorageGatewayClient.save(object, bytes, tmp));
+                                st.downloaded.incrementAndGet();
+                                byKey.remove(object.key());
+                                outcome.put(a.path(), succeeded(item, a, st));
+                            } catch (Exception e) {
+                                if (bytes.broke) {
+                                    // its bytes broke off with the stream (nothing of it landed): asked for again
+                                    lost.put(object.key(), new GatewayException.Unavailable(0,
+                                            "the batch download broke off: " + e.getMessage(), e));
+                                } else {
+                                    byKey.remove(object.key());
+                                    outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
+                                }
+                            }
+                            st.maybeFlush();
+                        }
 
-                @Override
-                public void failed(String key, int status, String detail) {
-                    SyncAction a = byKey.remove(key);
-                    GatewayException e = statusProblem(status, "gateway answered " + status + " for " + key + ": " + detail);
-                    outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
+                        @Override
+                        public void failed(String key, int status, String detail) {
+                            GatewayException e = statusProblem(status, "gateway answered " + status + " for " + key + ": " + detail);
+                            if (status == 0) {
+                                lost.put(key, e); // the stream broke off before it: asked for again
+                                return;
+                            }
+                            SyncAction a = byKey.remove(key);
+                            outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st));
+                        }
+                    });
+                } catch (GatewayException.Unavailable e) {
+                    byKey.keySet().forEach(key -> lost.put(key, e));
                 }
+                if (lost.isEmpty()) {
+                    return;
+                }
+                if (attempt >= BATCH_ATTEMPTS || !pauseBeforeAttempt(attempt + 1)) {
+                    break;
+                }
+            }
+            lost.forEach((key, e) -> {
+                SyncAction a = byKey.remove(key);
+                outcome.put(a.path(), failed(a.path(), e, st));
             });
         } catch (RuntimeException e) {
             byKey.values().forEach(a -> outcome.put(a.path(), failed(a.path(), e, st)));
         } finally {
             st.maybeFlush();
         }
+    }
+
+    /** A batch answer's bytes for one object, noting whether reading them failed (the stream broke off). */
+    private static final class WatchedStream extends java.io.FilterInputStream {
+        boolean broke;
+
+        WatchedStream(java.io.InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                broke = true;
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                broke = true;
+                throw e;
+            }
+        }
+    }
+
+    /** The entries of {@code all} whose key is in {@code owed}, in their order. */
+    private static Map<String, String> owedOnly(Map<String, String> all, Set<String> owed) {
+        Map<String, String> some = new LinkedHashMap<>();
+        all.forEach((key, value) -> {
+            if (owed.contains(key)) {
+                some.put(key, value);
+            }
+        });
+        return some;
     }
 
     /** Brings the remote bytes into a temp file next to the target. */
@@ -942,8 +1057,8 @@ public class SyncEngine {
             byKey.put(key, a);
             tags.put(key, a.remote().versionTag());
         }
-        eachAnswer(byKey, () -> gateway.deleteBatch(item.store(), tags, item.id().toString(), item.versionsKept()), st,
-                outcome, (a, o) -> {
+        eachAnswer(byKey, owed -> gateway.deleteBatch(item.store(), owedOnly(tags, owed), item.id().toString(),
+                item.versionsKept()), st, outcome, (a, o, resent) -> {
                     if (o.status() == 412) {
                         throw a.kind() == SyncAction.Kind.MOVE_REMOTE ? oldObjectChanged(a)
                                 : new GatewayException.PreconditionFailed(o.detail());

@@ -247,6 +247,57 @@ class SyncFlowTest {
     }
 
     @Test
+    void aBatchDownloadThatBreaksOffIsAskedForAgainAndEveryFileLandsInTheSameRun() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        String body = "batch download ".repeat(600);
+        for (int i = 0; i < 40; i++) {
+            putRemote(prefix + "/f" + i + ".txt", i + body, T0 + i);
+        }
+        Path dir = SyncFixture.newFolder();
+        String item = createItem(SyncFixture.spec(dir, prefix, "DOWNLOAD", "REMOTE_WINS"));
+        // past the listing (~10 KB), within the archive of the objects (~400 KB): one connection is lost there
+        JsonPath run = runLosingOneConnectionAfter(item, 150 * 1024);
+        assertThat(run.getLong("result.downloaded")).isEqualTo(40);
+        assertThat(localTree(dir)).isEqualTo(remoteTree(prefix)).hasSize(40);
+        assertThat(SyncFixture.hasTempFiles(dir)).isFalse();
+    }
+
+    @Test
+    void aBatchUploadWhoseAnswerIsLostIsSentAgainAndWhatHadLandedIsRecognised() throws Exception {
+        String prefix = SyncFixture.newPrefix();
+        Path dir = SyncFixture.newFolder();
+        for (int i = 0; i < 40; i++) {
+            SyncFixture.write(dir, "up/" + i + ".txt", "batch upload " + i, T0 + i);
+        }
+        String item = createItem(SyncFixture.spec(dir, prefix, "UPLOAD", "LOCAL_WINS"));
+        // past the answer to the listing of the empty prefix, within the answer to a batch (one result a file): its
+        // files are stored, and the connection is lost before the service reads that
+        JsonPath run = runLosingOneConnectionAfter(item, 1500);
+        assertThat(run.getLong("result.uploaded")).isEqualTo(40);
+        assertThat(run.getLong("result.skipped")).isZero();
+        assertThat(remoteTree(prefix)).isEqualTo(localTree(dir)).hasSize(40);
+
+        JsonPath again = runAndWait(item);
+        assertThat(again.getLong("result.uploaded")).isZero();
+        assertThat(again.getLong("result.skipped")).isZero();
+    }
+
+    /** Runs the item while the link to the gateway drops the one connection that carries the byte after {@code bytes}. */
+    private static JsonPath runLosingOneConnectionAfter(String item, long bytes) {
+        JsonPath run;
+        try {
+            GatewayLink.breakOnceAfter(bytes);
+            run = runAndWait(item);
+            assertThat(GatewayLink.breakPending()).as("a connection was lost").isFalse();
+        } finally {
+            GatewayLink.mend();
+        }
+        assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(run.getList("result.errors")).isEmpty();
+        return run;
+    }
+
+    @Test
     void aDownloadIntoAFolderThatCannotBeWrittenFailsForItsFilesAloneAndLandsOnceItCan() throws Exception {
         String prefix = SyncFixture.newPrefix();
         SyncFixture.putRemote(prefix + "/free/a.txt", "a", T0);
