@@ -10,10 +10,14 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.text.Normalizer;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -24,7 +28,10 @@ import java.util.concurrent.Executor;
  * Files it cannot judge (unreadable, changing while hashed, symlinks, names the store cannot
  * take, folders it cannot list) are "protected": the run leaves those paths alone on both
  * sides instead of mistaking them for deleted. Symlinks are never followed. Temp files of
- * downloads that a killed run left behind are removed.
+ * downloads that a killed run left behind are removed. Paths are named in Unicode NFC, the form of keys: a file
+ * whose name on disk is not (decomposed, say) is synced under its NFC name and keeps its own on disk
+ * ({@link LocalNames}); when two names on disk have the same NFC form, the one already in NFC is synced and the
+ * other is reported and left alone (if none of them is in NFC, the path is left alone on both sides).
  */
 public final class LocalScanner {
 
@@ -38,8 +45,10 @@ public final class LocalScanner {
      * @param files         relative path → state
      * @param protectedPaths relative path (or folder prefix ending in '/') → why it is left alone
      * @param hashedBytes   bytes read for hashing
+     * @param names         where the paths whose names on disk are not in NFC live
      */
-    public record Snapshot(Map<String, FileState> files, Map<String, String> protectedPaths, long hashedBytes) {
+    public record Snapshot(Map<String, FileState> files, Map<String, String> protectedPaths, long hashedBytes,
+            LocalNames names) {
 
         public boolean isProtected(String path) {
             if (protectedPaths.containsKey(path)) {
@@ -63,10 +72,25 @@ public final class LocalScanner {
         Map<String, FileState> files = new ConcurrentHashMap<>();
         Map<String, String> protectedPaths = new ConcurrentHashMap<>();
         List<CompletableFuture<Long>> hashing = new ArrayList<>();
+        // paths whose names on disk are not in NFC: NFC path -> path on disk (files, folders); NFC paths two of them share
+        Map<String, String> oddFiles = new HashMap<>();
+        Map<String, String> oddFolders = new HashMap<>();
+        Set<String> shared = new HashSet<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                String onDisk = relative(root, dir);
+                String rel = nfc(onDisk);
+                // a folder whose NFC name is on disk too is not where new files under that name go
+                if (!rel.equals(onDisk) && !Files.isDirectory(root.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+                    oddFolders.putIfAbsent(rel, onDisk);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                String rel = relative(root, file);
+                String onDisk = relative(root, file);
                 if (file.getFileName().toString().startsWith(TEMP_PREFIX)) {
                     // a download's temp file left by a run that died: runs of one item never overlap, so it is garbage
                     try {
@@ -76,8 +100,20 @@ public final class LocalScanner {
                     }
                     return FileVisitResult.CONTINUE;
                 }
+                String rel = nfc(onDisk);
                 if (!filter.accepts(rel)) {
                     return FileVisitResult.CONTINUE;
+                }
+                if (!rel.equals(onDisk)) {
+                    if (Files.exists(root.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+                        // reported under its own name, which is no key: the file named in NFC is the one synced
+                        protectedPaths.put(onDisk, "another name here is the same in Unicode NFC (" + rel + "); that one is synced");
+                        return FileVisitResult.CONTINUE;
+                    }
+                    if (oddFiles.putIfAbsent(rel, onDisk) != null) {
+                        shared.add(rel);
+                        return FileVisitResult.CONTINUE;
+                    }
                 }
                 if (!attrs.isRegularFile()) {
                     String why = attrs.isSymbolicLink() ? "symbolic link (not followed)" : "not a regular file";
@@ -105,7 +141,7 @@ public final class LocalScanner {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) {
-                String rel = relative(root, file);
+                String rel = nfc(relative(root, file));
                 // a folder (or file) we cannot read: everything under it is unknown, not deleted
                 protectedPaths.put(rel, "unreadable: " + FileErrors.what(e));
                 protectedPaths.put(folderKey(rel), "unreadable folder: " + FileErrors.what(e));
@@ -115,7 +151,7 @@ public final class LocalScanner {
             @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) {
                 if (e != null) {
-                    protectedPaths.put(folderKey(relative(root, dir)), "folder could not be listed completely");
+                    protectedPaths.put(folderKey(nfc(relative(root, dir))), "folder could not be listed completely");
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -124,7 +160,18 @@ public final class LocalScanner {
         for (CompletableFuture<Long> f : hashing) {
             hashed += f.join();
         }
-        return new Snapshot(Map.copyOf(files), Map.copyOf(protectedPaths), hashed);
+        for (String rel : shared) {
+            // two names on disk, neither in NFC, for one path: which of them is the file is not ours to guess
+            files.remove(rel);
+            oddFiles.remove(rel);
+            protectedPaths.put(rel, "several names here are this one in Unicode NFC; rename all but one");
+        }
+        return new Snapshot(Map.copyOf(files), Map.copyOf(protectedPaths), hashed, new LocalNames(oddFiles, oddFolders));
+    }
+
+    /** {@code rel} in Unicode NFC (itself when it already is, the common case, without a copy). */
+    static String nfc(String rel) {
+        return Normalizer.isNormalized(rel, Normalizer.Form.NFC) ? rel : Normalizer.normalize(rel, Normalizer.Form.NFC);
     }
 
     private static long hash(Path file, String rel, long size, long mtime, Map<String, FileState> files,

@@ -265,6 +265,7 @@ public class SyncEngine {
             LocalScanner.Snapshot snap;
             try {
                 snap = LocalScanner.scan(root, j, filter, item.listPrefix(), pool);
+                st.names = snap.names();
             } catch (RuntimeException | Error e) {
                 listing.cancel(false);
                 throw e;
@@ -541,11 +542,11 @@ public class SyncEngine {
             }
             case MOVE_REMOTE -> moveRemote(item, root, a, st);
             case KEEP_BOTH -> {
-                Path file = inside(root, rel);
+                Path file = st.local(root, rel);
                 if (!looksLike(file, a.local())) {
                     throw new Skip("local file changed during the run; settled next run");
                 }
-                Path copy = inside(root, a.otherPath());
+                Path copy = st.local(root, a.otherPath());
                 // as a download lands: never over a file that has that name (a rename would replace it)
                 if (!placeNew(file, copy)) {
                     throw new Skip("the conflict copy's name " + a.otherPath() + " is taken; settled next run");
@@ -603,7 +604,7 @@ public class SyncEngine {
     }
 
     private void upload(ItemSnapshot item, Path root, String rel, FileState l, String ifMatch, RunState st) throws IOException {
-        Path file = inside(root, rel);
+        Path file = st.local(root, rel);
         if (!looksLike(file, l)) {
             throw new Skip("local file changed since the scan; retried next run");
         }
@@ -637,7 +638,7 @@ public class SyncEngine {
         List<StorageGatewayClient.BatchUpload> files = new ArrayList<>();
         for (SyncAction a : batch) {
             try {
-                Path file = inside(root, a.path());
+                Path file = st.local(root, a.path());
                 if (!looksLike(file, a.local())) {
                     throw new Skip("local file changed since the scan; retried next run");
                 }
@@ -663,7 +664,7 @@ public class SyncEngine {
                         stored = landedBefore(item, a);
                     }
                     if (stored == null) {
-                        throw refusal(o, inside(root, a.path()), a.local());
+                        throw refusal(o, st.local(root, a.path()), a.local());
                     }
                     if (a.kind() == SyncAction.Kind.MOVE_REMOTE) {
                         // the old objects go in one delete batch below, which settles these steps
@@ -882,7 +883,7 @@ public class SyncEngine {
 
     private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st,
             Fetch fetch) throws IOException {
-        Path target = inside(root, rel);
+        Path target = st.local(root, rel);
         Path parent = folderFor(root, target);
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
         boolean moved = false;
@@ -941,8 +942,8 @@ public class SyncEngine {
      * the two names are on different file systems.
      */
     private boolean moveLocal(Path root, SyncAction a, RunState st) throws IOException {
-        Path from = inside(root, a.otherPath());
-        Path target = inside(root, a.path());
+        Path from = st.local(root, a.otherPath());
+        Path target = st.local(root, a.path());
         Path parent = folderFor(root, target);
         if (!looksLike(from, a.local())) {
             throw new Skip("the local file to move (" + a.otherPath() + ") changed during the run; settled next run");
@@ -991,7 +992,7 @@ public class SyncEngine {
      * that change here.
      */
     private void moveRemote(ItemSnapshot item, Path root, SyncAction a, RunState st) throws IOException {
-        Path file = inside(root, a.path());
+        Path file = st.local(root, a.path());
         if (!looksLike(file, a.local())) {
             throw new Skip("local file changed during the run; settled next run");
         }
@@ -1080,7 +1081,7 @@ public class SyncEngine {
 
     /** Removes a local file that is still as the plan saw it, and the folders that leaves empty. */
     private static void deleteLocal(Path root, String rel, FileState expected, RunState st) throws IOException {
-        Path file = inside(root, rel);
+        Path file = st.local(root, rel);
         if (!looksLike(file, expected)) {
             throw new Skip("local file changed during the run; settled next run");
         }
@@ -1246,9 +1247,17 @@ public class SyncEngine {
         private long lastFlush = System.nanoTime();
         private final ReentrantLock committing = new ReentrantLock();
 
+        /** Where paths whose names on disk are not in NFC live; set by the scan. */
+        volatile LocalNames names = LocalNames.NONE;
+
         RunState(UUID itemId, UUID runId) {
             this.itemId = itemId;
             this.runId = runId;
+        }
+
+        /** The local file of the (NFC) path {@code rel}, under the name it has on disk. */
+        Path local(Path root, String rel) {
+            return inside(root, names.onDisk(rel));
         }
 
         synchronized void skip(String path, String reason) {

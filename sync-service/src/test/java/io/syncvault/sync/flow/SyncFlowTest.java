@@ -124,26 +124,56 @@ class SyncFlowTest {
     }
 
     @Test
-    void oddUnicodeNamesSyncAndNamesTheStoreCannotTakeAreSkipped() throws Exception {
+    void oddUnicodeNamesSyncAndDecomposedNamesGoUnderTheirNfcNameAndKeepTheirOwnOnDisk() throws Exception {
         Path dir = SyncFixture.newFolder();
         String prefix = SyncFixture.newPrefix();
         SyncFixture.write(dir, "日本語/ファイル.txt", "ja", T0);
         SyncFixture.write(dir, "emoji 😀 #1 %20 +.txt", "emoji", T0);
         SyncFixture.write(dir, "çà ü/ñ.txt", "latin", T0);
-        String nfd = "e\u0301.txt";
-        SyncFixture.write(dir, nfd, "decomposed", T0);
+        // names written decomposed (as macOS writes them): "é.txt" and the folder "Café"
+        String nfdFile = "e\u0301.txt";
+        String nfdFolder = "Cafe\u0301";
+        SyncFixture.write(dir, nfdFile, "decomposed", T0);
+        SyncFixture.write(dir, nfdFolder + "/menu.txt", "menu", T0);
+        // one name twice, composed and decomposed: the composed one is synced, the other reported
+        String twin = "n\u0303o.txt";
+        SyncFixture.write(dir, "\u00f1o.txt", "composed twin", T0);
+        SyncFixture.write(dir, twin, "decomposed twin", T0);
+        // a name no key can take (a control character)
+        String unstorable = "tab\there.txt";
+        SyncFixture.write(dir, unstorable, "tab", T0);
         String item = createItem(spec(dir, prefix, "KEEP_BOTH"));
         JsonPath run = runAndWait(item);
         assertThat(run.getString("status")).isEqualTo("SUCCEEDED");
-        assertThat(run.getList("result.skippedPaths.path", String.class)).containsExactly(nfd);
-        assertThat(run.getString("result.skippedPaths[0].reason")).contains("NFC");
-        assertThat(remoteTree(prefix)).containsOnlyKeys("日本語/ファイル.txt", "emoji 😀 #1 %20 +.txt", "çà ü/ñ.txt");
+        assertThat(run.getList("result.skippedPaths.path", String.class)).containsExactlyInAnyOrder(twin, unstorable);
+        assertThat(remoteTree(prefix)).containsOnlyKeys("日本語/ファイル.txt", "emoji 😀 #1 %20 +.txt", "çà ü/ñ.txt",
+                "\u00e9.txt", "Caf\u00e9/menu.txt", "\u00f1o.txt")
+                .containsEntry("\u00e9.txt", "decomposed").containsEntry("\u00f1o.txt", "composed twin");
 
+        // another device gets the names in NFC
         Path other = SyncFixture.newFolder();
-        runAndWait(createItem(spec(other, prefix, "KEEP_BOTH")));
-        Map<String, String> expected = localTree(dir);
-        expected.remove(nfd);
-        assertThat(localTree(other)).isEqualTo(expected);
+        String otherItem = createItem(spec(other, prefix, "KEEP_BOTH"));
+        runAndWait(otherItem);
+        assertThat(localTree(other)).isEqualTo(remoteTree(prefix));
+
+        // its edits and new files land under the decomposed names here, never beside them, and so do its deletes
+        SyncFixture.write(other, "\u00e9.txt", "edited elsewhere", T0 + 60_000);
+        SyncFixture.write(other, "Caf\u00e9/new.txt", "new elsewhere", T0);
+        Files.delete(other.resolve("Caf\u00e9/menu.txt"));
+        assertThat(runAndWait(otherItem).getString("status")).isEqualTo("SUCCEEDED");
+        JsonPath back = runAndWait(item);
+        assertThat(back.getString("status")).isEqualTo("SUCCEEDED");
+        assertThat(back.getList("result.errors")).isEmpty();
+        assertThat(Files.readString(dir.resolve(nfdFile))).isEqualTo("edited elsewhere");
+        assertThat(Files.readString(dir.resolve(nfdFolder + "/new.txt"))).isEqualTo("new elsewhere");
+        assertThat(dir.resolve(nfdFolder + "/menu.txt")).doesNotExist();
+        assertThat(dir.resolve("\u00e9.txt")).doesNotExist();
+        assertThat(dir.resolve("Caf\u00e9")).doesNotExist();
+        assertThat(Files.readString(dir.resolve(twin))).isEqualTo("decomposed twin");
+
+        JsonPath settled = runAndWait(item);
+        assertThat(settled.getLong("result.uploaded") + settled.getLong("result.downloaded")
+                + settled.getLong("result.deletedLocal") + settled.getLong("result.deletedRemote")).isZero();
     }
 
     @Test

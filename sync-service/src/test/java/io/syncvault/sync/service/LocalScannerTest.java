@@ -61,4 +61,22 @@ class LocalScannerTest {
         assertThat(root.resolve(LocalScanner.TEMP_PREFIX + "123")).doesNotExist();
         assertThat(root.resolve("skip.tmp")).exists();
     }
+
+    @Test
+    void namesNotInNfcAreSnapshotUnderTheirNfcFormAndFoundOnDiskUnderTheirOwn() throws Exception {
+        // "Café/é.txt" with both names decomposed, a new file's folder, and one path under two decomposed spellings
+        Path folder = Files.createDirectories(root.resolve("Cafe\u0301"));
+        Files.writeString(folder.resolve("e\u0301.txt"), "decomposed");
+        Files.writeString(root.resolve("A\u030a.txt"), "one spelling");
+        Files.writeString(root.resolve("\u212b.txt"), "another spelling"); // the angstrom sign: also "Å" in NFC
+        LocalScanner.Snapshot s = LocalScanner.scan(root, Map.of(), PathFilter.ALL, "", pool);
+        assertThat(s.files()).containsOnlyKeys("Caf\u00e9/\u00e9.txt");
+        assertThat(s.names().onDisk("Caf\u00e9/\u00e9.txt")).isEqualTo("Cafe\u0301/e\u0301.txt");
+        // a file that is not there yet goes into the folder that is
+        assertThat(s.names().onDisk("Caf\u00e9/new.txt")).isEqualTo("Cafe\u0301/new.txt");
+        assertThat(s.names().onDisk("plain/new.txt")).isEqualTo("plain/new.txt");
+        // which of two spellings is the file is not guessed: the path is left alone on both sides
+        assertThat(s.protectedPaths()).containsOnlyKeys("\u00c5.txt");
+        assertThat(s.protectedPaths().get("\u00c5.txt")).contains("NFC");
+    }
 }
