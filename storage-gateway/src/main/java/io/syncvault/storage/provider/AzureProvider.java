@@ -63,6 +63,15 @@ public final class AzureProvider implements StorageProvider {
         return builder.buildClient().getBlobContainerClient(containerName);
     }
 
+    @Override
+    public void probe() {
+        try {
+            call(container::getProperties);
+        } catch (ObjectNotFoundException e) {
+            throw new ProviderUnavailableException("Azure container " + container.getBlobContainerName() + " does not exist");
+        }
+    }
+
     public void createContainerIfMissing() {
         container.createIfNotExists();
     }

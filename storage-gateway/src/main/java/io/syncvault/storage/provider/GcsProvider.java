@@ -77,6 +77,13 @@ public final class GcsProvider implements StorageProvider {
         return builder.build().getService();
     }
 
+    @Override
+    public void probe() {
+        if (call(() -> storage.get(bucket)) == null) {
+            throw new ProviderUnavailableException("GCS bucket " + bucket + " does not exist");
+        }
+    }
+
     public void createBucketIfMissing() {
         if (storage.get(bucket) == null) {
             storage.create(BucketInfo.of(bucket));

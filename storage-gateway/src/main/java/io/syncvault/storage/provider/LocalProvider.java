@@ -112,6 +112,18 @@ public final class LocalProvider implements StorageProvider {
         this.recordsOnFiles = useAttributes && attributesWork(metaRoot);
     }
 
+    /**
+     * The store's own folder under the root is there and can be written: a disk that went away leaves at most an
+     * empty mount point, without it.
+     */
+    @Override
+    public void probe() {
+        if (!Files.isDirectory(metaRoot) || !Files.isWritable(metaRoot)) {
+            throw new ProviderUnavailableException("the local store folder " + root + " is gone or cannot be written ("
+                    + metaRoot + " is not a writable folder)");
+        }
+    }
+
     /** Whether files under the root take user extended attributes (tried once on a scratch file). */
     private static boolean attributesWork(Path dir) {
         Path probe = dir.resolve(TEMP_PREFIX + randomHex(8));

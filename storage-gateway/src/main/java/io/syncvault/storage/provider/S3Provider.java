@@ -258,6 +258,15 @@ public final class S3Provider implements StorageProvider {
     }
 
     /** Creates the bucket when it does not exist (tests and first runs against an emulator). */
+    @Override
+    public void probe() {
+        try {
+            call(() -> s3.headBucket(r -> r.bucket(bucket)));
+        } catch (ObjectNotFoundException e) {
+            throw new ProviderUnavailableException("S3 bucket " + bucket + " does not exist");
+        }
+    }
+
     public void createBucketIfMissing() {
         try {
             s3.headBucket(r -> r.bucket(bucket));

@@ -54,6 +54,13 @@ public interface StorageProvider extends AutoCloseable {
      */
     ProviderListing list(String prefix, String delimiter, String cursor, int limit);
 
+    /**
+     * Checks that the place answers and exists (its folder, bucket or container), for the gateway's readiness: returns
+     * quietly, or throws saying what is wrong ({@link ProviderUnavailableException} when it cannot be reached or is
+     * not there). Reads no object.
+     */
+    void probe();
+
     /** Copies the stored bytes and metadata of {@code source} to {@code target} (replacing it). */
     default ProviderObject copy(String source, String target) {
         try (ProviderRead read = get(source, 0, -1);

@@ -8,6 +8,17 @@ class AzureProviderTest extends ProviderContract {
 
     @Override
     protected StorageProvider createProvider() {
+        AzureProvider provider = provider("gateway-contract");
+        provider.createContainerIfMissing();
+        return provider;
+    }
+
+    @Override
+    protected StorageProvider providerOfAMissingPlace() {
+        return provider("gateway-missing-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    private static AzureProvider provider(String container) {
         Map<String, String> env = LocalInfrastructure.localEnv();
         String connection = env.get("SYNCVAULT_TEST_AZURE_CONNECTION_STRING");
         if (connection == null) {
@@ -15,9 +26,6 @@ class AzureProviderTest extends ProviderContract {
                     + "`deploy/local/infra start azurite`");
         }
         LocalInfrastructure.require("Azurite", "127.0.0.1:10000", "deploy/local/infra start azurite");
-        AzureProvider provider = new AzureProvider(AzureProvider.container(connection, null, "gateway-contract"),
-                "store-prefix/", PART_SIZE);
-        provider.createContainerIfMissing();
-        return provider;
+        return new AzureProvider(AzureProvider.container(connection, null, container), "store-prefix/", PART_SIZE);
     }
 }

@@ -32,6 +32,17 @@ class LocalProviderTest extends ProviderContract {
         return new LocalProvider(root.resolve("store"));
     }
 
+    @Override
+    protected StorageProvider providerOfAMissingPlace() throws Exception {
+        // a store whose disk went away: its folder is left as an empty mount point
+        Path gone = root.resolve("gone");
+        StorageProvider provider = new LocalProvider(gone);
+        try (var files = Files.walk(gone)) {
+            files.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(gone)).forEach(p -> p.toFile().delete());
+        }
+        return provider;
+    }
+
     @Test
     void aKeyWhoseLastSegmentIsNearlyAFileNameLongIsStoredAndDeletedWholeOrRefusedBeforeAnythingChanges() throws Exception {
         // 253 bytes: a file can have that name, its sidecar (the name and ".json") cannot

@@ -35,6 +35,9 @@ public abstract class ProviderContract {
     /** A provider over a fresh, empty place (bucket/container created by the subclass). */
     protected abstract StorageProvider createProvider() throws Exception;
 
+    /** A provider over a place that is not there (a bucket or container never created, a folder removed). */
+    protected abstract StorageProvider providerOfAMissingPlace() throws Exception;
+
     @BeforeEach
     void open() throws Exception {
         provider = createProvider();
@@ -59,6 +62,15 @@ public abstract class ProviderContract {
     protected byte[] read(String key, long offset, long length) throws IOException {
         try (ProviderRead r = provider.get(key, offset, length)) {
             return r.body().readAllBytes();
+        }
+    }
+
+    @Test
+    void aProbeAnswersForAPlaceThatIsThereAndSaysWhenItIsNot() throws Exception {
+        provider.probe();
+        try (StorageProvider missing = providerOfAMissingPlace()) {
+            assertThatThrownBy(missing::probe).isInstanceOf(ProviderUnavailableException.class)
+                    .hasMessageMatching("(?s).*(does not exist|is gone).*");
         }
     }
 

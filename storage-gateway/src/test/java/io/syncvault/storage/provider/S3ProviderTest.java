@@ -8,12 +8,21 @@ class S3ProviderTest extends ProviderContract {
 
     @Override
     protected StorageProvider createProvider() {
+        S3Provider provider = provider("gateway-contract");
+        provider.createBucketIfMissing();
+        return provider;
+    }
+
+    @Override
+    protected StorageProvider providerOfAMissingPlace() {
+        return provider("gateway-missing-" + java.util.UUID.randomUUID());
+    }
+
+    private static S3Provider provider(String bucket) {
         Map<String, String> env = LocalInfrastructure.localEnv();
         String endpoint = env.getOrDefault("SYNCVAULT_TEST_S3_ENDPOINT", "http://127.0.0.1:9000");
         LocalInfrastructure.require("S3Proxy", endpoint.replaceFirst("^https?://", ""), "deploy/local/infra start s3proxy");
-        S3Provider provider = new S3Provider(S3Provider.client(endpoint, "us-east-1", env.get("SYNCVAULT_TEST_S3_ACCESS_KEY"),
-                env.get("SYNCVAULT_TEST_S3_SECRET_KEY")), "gateway-contract", "store-prefix/", PART_SIZE);
-        provider.createBucketIfMissing();
-        return provider;
+        return new S3Provider(S3Provider.client(endpoint, "us-east-1", env.get("SYNCVAULT_TEST_S3_ACCESS_KEY"),
+                env.get("SYNCVAULT_TEST_S3_SECRET_KEY")), bucket, "store-prefix/", PART_SIZE);
     }
 }
