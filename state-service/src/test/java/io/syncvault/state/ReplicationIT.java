@@ -201,7 +201,7 @@ class ReplicationIT {
             // the losing write is on record on both nodes
             for (ServiceProcess n : List.of(a, b)) {
                 on(n).queryParam("status", "all").when().get("/v1/namespaces/" + ns + "/conflicts").then()
-                        .statusCode(200).body("findAll { it.stateId == '" + id + "' }.size()", equalTo(1));
+                        .statusCode(200).body("items.findAll { it.stateId == '" + id + "' }.size()", equalTo(1));
             }
         }
     }
@@ -211,20 +211,20 @@ class ReplicationIT {
         String ns = namespaceOnBoth("MANUAL");
         String id = concurrentEdits(ns, Map.of("a", 1, "b", 0), Map.of("a", 2, "b", 0));
         await().atMost(SETTLE).untilAsserted(() -> {
-            List<String> onA = on(a).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getList("id");
-            List<String> onB = on(b).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getList("id");
+            List<String> onA = on(a).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getList("items.id");
+            List<String> onB = on(b).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getList("items.id");
             assertThat(onA).hasSize(1).isEqualTo(onB);
         });
         // each node keeps its own version meanwhile
         assertThat(state(a, ns, id).getInt("data.a")).isEqualTo(1);
         assertThat(state(b, ns, id).getInt("data.a")).isEqualTo(2);
-        String conflict = on(a).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getString("[0].id");
+        String conflict = on(a).when().get("/v1/namespaces/" + ns + "/conflicts").jsonPath().getString("items[0].id");
         on(a).body(Map.of("resolution", "REMOTE")).when()
                 .post("/v1/namespaces/" + ns + "/conflicts/" + conflict + "/resolve").then().statusCode(200)
                 .body("data.a", equalTo(2));
         awaitEqual(ns);
         await().atMost(SETTLE).untilAsserted(() -> on(b).when().get("/v1/namespaces/" + ns + "/conflicts").then()
-                .body("size()", equalTo(0)));
+                .body("items.size()", equalTo(0)));
         assertThat(state(b, ns, id).getInt("data.a")).isEqualTo(2);
     }
 

@@ -25,6 +25,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -79,22 +80,41 @@ public class SyncResource {
         return states.reconcile(ns, remote, StateService.Source.CLIENT);
     }
 
+    /** One page of conflicts; {@code nextCursor} is null on the last page. */
+    public record ConflictPage(List<StateConflict> items, String nextCursor) {
+    }
+
     @GET
     @Path("conflicts")
     @RolesAllowed(Roles.READ)
-    public List<StateConflict> conflicts(@PathParam("ns") String ns, @QueryParam("status") String status,
-            @QueryParam("offset") Integer offset, @QueryParam("limit") Integer limit) {
+    public ConflictPage conflicts(@PathParam("ns") String ns, @QueryParam("status") String status,
+            @QueryParam("cursor") String cursor, @QueryParam("offset") String offset, @QueryParam("limit") Integer limit) {
         Boolean open = switch (status == null ? "open" : status) {
             case "open" -> Boolean.TRUE;
             case "resolved" -> Boolean.FALSE;
             case "all" -> null;
             default -> throw ProblemException.badRequest("status must be open, resolved or all");
         };
-        int from = offset == null ? 0 : offset;
-        if (from < 0) {
-            throw ProblemException.badRequest("offset must not be negative");
+        if (offset != null) {
+            // answering the first page again would page a client that still sends offsets forever
+            throw ProblemException.badRequest("conflicts are paged by cursor, not offset: pass the nextCursor of the page before");
         }
-        return states.conflicts(ns, open, from, pageSize(limit));
+        int size = pageSize(limit);
+        Instant afterDetected = null;
+        UUID afterId = null;
+        String last = StateResource.decode(cursor);
+        if (last != null) {
+            int bar = last.indexOf('|');
+            try {
+                afterDetected = Instant.parse(last.substring(0, bar));
+                afterId = UUID.fromString(last.substring(bar + 1));
+            } catch (RuntimeException e) {
+                throw ProblemException.badRequest("cursor is not one this service returned");
+            }
+        }
+        List<StateConflict> items = states.conflicts(ns, open, afterDetected, afterId, size);
+        StateConflict end = items.size() == size ? items.get(items.size() - 1) : null;
+        return new ConflictPage(items, end == null ? null : StateResource.encode(end.detectedAt() + "|" + end.id()));
     }
 
     @POST

@@ -166,9 +166,9 @@ public class StateService {
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<StateConflict> conflicts(String ns, Boolean open, int offset, int limit) {
+    public List<StateConflict> conflicts(String ns, Boolean open, Instant afterDetected, UUID afterId, int limit) {
         namespace(ns);
-        return store.conflicts(ns, open, offset, limit);
+        return store.conflicts(ns, open, afterDetected, afterId, limit);
     }
 
     // ---------------------------------------------------------------- reconciliation

@@ -263,14 +263,23 @@ public class StateStore {
         }, this::conflict);
     }
 
-    /** Conflicts of a namespace by detection time; {@code open} null = all. */
-    public List<StateConflict> conflicts(String namespace, Boolean open, int offset, int limit) {
+    /**
+     * One page of a namespace's conflicts by detection time, then id; {@code open} null = all. {@code afterDetected}
+     * and {@code afterId} (both null for the first page) are the last conflict of the page before: a page starts
+     * after it, so conflicts resolved (or detected) between two pages neither shift nor repeat the others.
+     */
+    public List<StateConflict> conflicts(String namespace, Boolean open, Instant afterDetected, UUID afterId, int limit) {
         String filter = open == null ? "" : open ? " and resolution is null" : " and resolution is not null";
-        return query(CONFLICT_SELECT + " where namespace = ?" + filter + " order by detected_at, id offset ? limit ?",
+        String after = afterDetected == null ? "" : " and (detected_at, id) > (?, ?)";
+        return query(CONFLICT_SELECT + " where namespace = ?" + filter + after + " order by detected_at, id limit ?",
                 ps -> {
-                    ps.setString(1, namespace);
-                    ps.setInt(2, offset);
-                    ps.setInt(3, limit);
+                    int i = 1;
+                    ps.setString(i++, namespace);
+                    if (afterDetected != null) {
+                        ps.setTimestamp(i++, Timestamp.from(afterDetected));
+                        ps.setObject(i++, afterId);
+                    }
+                    ps.setInt(i, limit);
                 }, this::conflict);
     }
 

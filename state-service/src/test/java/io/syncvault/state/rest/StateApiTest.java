@@ -370,7 +370,7 @@ class StateApiTest {
                 .body("data.b", equalTo(2)).body("data.a", equalTo(1))
                 .body("clock." + node + ".counter", equalTo(2)).body("clock.peer.counter", equalTo(1));
         reader().queryParam("status", "resolved").when().get("/v1/namespaces/" + lww + "/conflicts").then()
-                .body("", hasSize(1)).body("[0].remote.lastWriter", equalTo("peer"));
+                .body("items", hasSize(1)).body("items[0].remote.lastWriter", equalTo("peer"));
 
         String local = namespace("LOCAL_WINS");
         concurrentPair("LOCAL_WINS", local, future);
@@ -402,6 +402,40 @@ class StateApiTest {
     }
 
     @Test
+    void conflictsArePagedByCursorAndResolvingOneBetweenPagesSkipsNone() {
+        String ns = namespace("MANUAL");
+        List<Map<String, Object>> peers = new java.util.ArrayList<>();
+        for (String id : List.of("c1", "c2", "c3")) {
+            create(ns, id, Map.of("a", 1)).then().statusCode(201);
+            writer().header("If-Match", "1").body(Map.of("data", Map.of("a", 2)))
+                    .when().put("/v1/namespaces/" + ns + "/states/" + id).then().statusCode(200);
+            peers.add(remote(id, Map.of("a", 7), Map.of(node, 1L, "peer", 1L), "peer", Instant.now()));
+        }
+        // one batch: three conflicts detected in one transaction, at one time (the id orders them)
+        reconcile(ns, peers).then().statusCode(200).body("conflictCount", equalTo(3));
+        String path = "/v1/namespaces/" + ns + "/conflicts";
+        List<String> seen = new java.util.ArrayList<>();
+        var first = reader().queryParam("limit", 1).when().get(path).then().statusCode(200).body("items", hasSize(1))
+                .extract().jsonPath();
+        seen.add(first.getString("items[0].stateId"));
+        // resolved before the next page is asked for: by offset, the next page would start one further on
+        writer().body(Map.of("resolution", "LOCAL")).when()
+                .post(path + "/" + first.getString("items[0].id") + "/resolve").then().statusCode(200);
+        String cursor = first.getString("nextCursor");
+        while (cursor != null) {
+            var page = reader().queryParam("limit", 1).queryParam("cursor", cursor).when().get(path).then().statusCode(200)
+                    .extract().jsonPath();
+            seen.addAll(page.getList("items.stateId", String.class));
+            cursor = page.getString("nextCursor");
+        }
+        assertThat(seen).containsExactlyInAnyOrder("c1", "c2", "c3");
+
+        reader().queryParam("offset", 1).when().get(path).then().statusCode(400)
+                .body("detail", containsString("cursor"));
+        reader().queryParam("cursor", "bm90IG91cnM").when().get(path).then().statusCode(400);
+    }
+
+    @Test
     void manualConflictsAreStoredListedAndResolved() {
         String ns = namespace("MANUAL");
         concurrentPair("MANUAL", ns, Instant.now());
@@ -410,10 +444,10 @@ class StateApiTest {
                 .body("appliedCount", equalTo(0)).extract().path("conflicts[0].id");
         // replaying the batch records nothing new
         reconcile(ns, List.of(r)).then().statusCode(200).body("conflicts[0].id", equalTo(conflictId));
-        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(200).body("", hasSize(1))
-                .body("[0].id", equalTo(conflictId)).body("[0].local.data.a", equalTo(2))
-                .body("[0].remote.data.a", equalTo(7)).body("[0].remote.clock.peer.counter", equalTo(1))
-                .body("[0].detectedAt", notNullValue());
+        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(200).body("items", hasSize(1))
+                .body("items[0].id", equalTo(conflictId)).body("items[0].local.data.a", equalTo(2))
+                .body("items[0].remote.data.a", equalTo(7)).body("items[0].remote.clock.peer.counter", equalTo(1))
+                .body("items[0].detectedAt", notNullValue()).body("nextCursor", nullValue());
         reader().when().get("/v1/namespaces/" + ns + "/states/c").then().body("data.a", equalTo(2));
 
         writer().body(Map.of("resolution", "SOMEHOW")).when()
@@ -430,9 +464,9 @@ class StateApiTest {
                 .body("clock." + node + ".counter", equalTo(3));
         writer().body(Map.of("resolution", "REMOTE")).when()
                 .post("/v1/namespaces/" + ns + "/conflicts/" + conflictId + "/resolve").then().statusCode(409);
-        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().body("", empty());
+        reader().when().get("/v1/namespaces/" + ns + "/conflicts").then().body("items", empty());
         reader().queryParam("status", "all").when().get("/v1/namespaces/" + ns + "/conflicts").then()
-                .body("[0].resolution", equalTo("CUSTOM"));
+                .body("items[0].resolution", equalTo("CUSTOM"));
         reader().queryParam("status", "weird").when().get("/v1/namespaces/" + ns + "/conflicts").then().statusCode(400);
         // the conflicting remote version is now behind the resolution
         reconcile(ns, List.of(r)).then().body("unchangedCount", equalTo(1)).body("conflictCount", equalTo(0));
