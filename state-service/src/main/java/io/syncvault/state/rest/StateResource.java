@@ -1,6 +1,7 @@
 package io.syncvault.state.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.syncvault.platform.PageCursor;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.platform.Roles;
 import io.syncvault.state.SyncState;
@@ -20,8 +21,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 
 /** States of a namespace: create, read, list, update and delete (both with {@code If-Match: <version>}). */
@@ -128,17 +127,11 @@ public class StateResource {
     }
 
     static String encode(String id) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+        return PageCursor.of(id);
     }
 
     static String decode(String cursor) {
-        if (cursor == null || cursor.isBlank()) {
-            return null;
-        }
-        try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw ProblemException.badRequest("cursor is not one this service returned");
-        }
+        String[] parts = PageCursor.parts(cursor, 1);
+        return parts == null ? null : parts[0];
     }
 }

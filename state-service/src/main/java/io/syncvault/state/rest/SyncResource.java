@@ -3,6 +3,7 @@ package io.syncvault.state.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.platform.PageCursor;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.platform.Roles;
 import io.syncvault.state.PendingOperation;
@@ -25,7 +26,6 @@ import jakarta.ws.rs.core.StreamingOutput;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -100,21 +100,9 @@ public class SyncResource {
             throw ProblemException.badRequest("conflicts are paged by cursor, not offset: pass the nextCursor of the page before");
         }
         int size = pageSize(limit);
-        Instant afterDetected = null;
-        UUID afterId = null;
-        String last = StateResource.decode(cursor);
-        if (last != null) {
-            int bar = last.indexOf('|');
-            try {
-                afterDetected = Instant.parse(last.substring(0, bar));
-                afterId = UUID.fromString(last.substring(bar + 1));
-            } catch (RuntimeException e) {
-                throw ProblemException.badRequest("cursor is not one this service returned");
-            }
-        }
-        List<StateConflict> items = states.conflicts(ns, open, afterDetected, afterId, size);
+        List<StateConflict> items = states.conflicts(ns, open, PageCursor.TimeAndId.in(cursor), size);
         StateConflict end = items.size() == size ? items.get(items.size() - 1) : null;
-        return new ConflictPage(items, end == null ? null : StateResource.encode(end.detectedAt() + "|" + end.id()));
+        return new ConflictPage(items, end == null ? null : new PageCursor.TimeAndId(end.detectedAt(), end.id()).cursor());
     }
 
     @POST

@@ -6,6 +6,7 @@ import io.syncvault.state.Causality;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.NamespaceEntity;
 import io.syncvault.state.PendingOperation;
+import io.syncvault.platform.PageCursor;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.state.ReconciliationResult;
 import io.syncvault.state.StateConflict;
@@ -166,9 +167,9 @@ public class StateService {
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<StateConflict> conflicts(String ns, Boolean open, Instant afterDetected, UUID afterId, int limit) {
+    public List<StateConflict> conflicts(String ns, Boolean open, PageCursor.TimeAndId after, int limit) {
         namespace(ns);
-        return store.conflicts(ns, open, afterDetected, afterId, limit);
+        return store.conflicts(ns, open, after, limit);
     }
 
     // ---------------------------------------------------------------- reconciliation

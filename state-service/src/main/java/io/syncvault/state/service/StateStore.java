@@ -3,6 +3,7 @@ package io.syncvault.state.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.platform.PageCursor;
 import io.syncvault.state.Causality;
 import io.syncvault.state.ConflictStrategy;
 import io.syncvault.state.PendingOperation;
@@ -264,20 +265,20 @@ public class StateStore {
     }
 
     /**
-     * One page of a namespace's conflicts by detection time, then id; {@code open} null = all. {@code afterDetected}
-     * and {@code afterId} (both null for the first page) are the last conflict of the page before: a page starts
-     * after it, so conflicts resolved (or detected) between two pages neither shift nor repeat the others.
+     * One page of a namespace's conflicts by detection time, then id; {@code open} null = all. {@code after} (null
+     * for the first page) is the last conflict of the page before: a page starts after it, so conflicts resolved (or
+     * detected) between two pages neither shift nor repeat the others.
      */
-    public List<StateConflict> conflicts(String namespace, Boolean open, Instant afterDetected, UUID afterId, int limit) {
+    public List<StateConflict> conflicts(String namespace, Boolean open, PageCursor.TimeAndId after, int limit) {
         String filter = open == null ? "" : open ? " and resolution is null" : " and resolution is not null";
-        String after = afterDetected == null ? "" : " and (detected_at, id) > (?, ?)";
-        return query(CONFLICT_SELECT + " where namespace = ?" + filter + after + " order by detected_at, id limit ?",
+        String from = after == null ? "" : " and (detected_at, id) > (?, ?)";
+        return query(CONFLICT_SELECT + " where namespace = ?" + filter + from + " order by detected_at, id limit ?",
                 ps -> {
                     int i = 1;
                     ps.setString(i++, namespace);
-                    if (afterDetected != null) {
-                        ps.setTimestamp(i++, Timestamp.from(afterDetected));
-                        ps.setObject(i++, afterId);
+                    if (after != null) {
+                        ps.setTimestamp(i++, Timestamp.from(after.at()));
+                        ps.setObject(i++, after.id());
                     }
                     ps.setInt(i, limit);
                 }, this::conflict);

@@ -1,12 +1,16 @@
 package io.syncvault.sync.rest;
 
+import io.syncvault.platform.PageCursor;
 import io.syncvault.platform.Roles;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.service.SyncService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -30,10 +34,17 @@ public class ConflictResource {
         this.sync = sync;
     }
 
+    /** One page of conflicts; {@code nextCursor} is null on the last page. */
+    public record Page(List<SyncConflict> items, String nextCursor) {
+    }
+
     @GET
     @RolesAllowed(Roles.READ)
-    public List<SyncConflict> list(@QueryParam("itemId") UUID itemId, @QueryParam("all") boolean all) {
-        return sync.conflicts(itemId, all);
+    public Page list(@QueryParam("itemId") UUID itemId, @QueryParam("all") boolean all, @QueryParam("cursor") String cursor,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        List<SyncConflict> items = sync.conflicts(itemId, all, PageCursor.TimeAndId.in(cursor), limit);
+        SyncConflict end = items.size() == limit ? items.get(items.size() - 1) : null;
+        return new Page(items, end == null ? null : new PageCursor.TimeAndId(end.detectedAt, end.id).cursor());
     }
 
     @POST

@@ -1,6 +1,7 @@
 package io.syncvault.sync.service;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.syncvault.platform.PageCursor;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.SyncItem;
@@ -119,13 +120,29 @@ public class SyncService {
         return out;
     }
 
+    /**
+     * One page of stored conflicts, newest first (detection time, then id): of one item or all ({@code itemId} null),
+     * open ones or also those carried out. {@code after} (null for the first page) is the last conflict of the page
+     * before; the page starts after it.
+     */
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<SyncConflict> conflicts(UUID itemId, boolean includeApplied) {
-        String open = includeApplied ? "" : " and appliedAt is null";
-        if (itemId == null) {
-            return SyncConflict.list("1 = 1" + open + " order by detectedAt desc");
+    public List<SyncConflict> conflicts(UUID itemId, boolean includeApplied, PageCursor.TimeAndId after, int limit) {
+        StringBuilder q = new StringBuilder("1 = 1");
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        if (itemId != null) {
+            q.append(" and itemId = :item");
+            params.put("item", itemId);
         }
-        return SyncConflict.list("itemId = ?1" + open + " order by detectedAt desc", itemId);
+        if (!includeApplied) {
+            q.append(" and appliedAt is null");
+        }
+        if (after != null) {
+            q.append(" and (detectedAt < :at or (detectedAt = :at and id < :id))");
+            params.put("at", after.at());
+            params.put("id", after.id());
+        }
+        q.append(" order by detectedAt desc, id desc");
+        return SyncConflict.<SyncConflict>find(q.toString(), params).range(0, limit - 1).list();
     }
 
     /** Records the decision and starts a run to carry it out (if the item is syncing, its next run does). */

@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
@@ -619,12 +620,25 @@ class SyncFlowTest {
             assertThat(localTree(dir)).containsEntry("l.txt", "local l.txt");
             assertThat(remoteTree(prefix)).containsEntry("l.txt", "remote l.txt");
             List<Map<String, Object>> open = given().auth().oauth2(Tokens.reader()).queryParam("itemId", item)
-                    .when().get("/v1/sync/conflicts").then().statusCode(200).extract().path("$");
+                    .when().get("/v1/sync/conflicts").then().statusCode(200).body("nextCursor", nullValue())
+                    .extract().path("items");
             assertThat(open).hasSize(3);
             // a second run does not record them twice
             runAndWait(item);
             given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).when().get("/v1/sync/conflicts").then()
-                    .body("size()", equalTo(3));
+                    .body("items.size()", equalTo(3));
+            // in pages of two: each page starts after the last conflict of the one before
+            JsonPath first = given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).queryParam("limit", 2)
+                    .when().get("/v1/sync/conflicts").then().statusCode(200).body("items.size()", equalTo(2))
+                    .extract().jsonPath();
+            JsonPath second = given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).queryParam("limit", 2)
+                    .queryParam("cursor", first.getString("nextCursor")).when().get("/v1/sync/conflicts").then()
+                    .statusCode(200).body("items.size()", equalTo(1)).body("nextCursor", nullValue()).extract().jsonPath();
+            List<String> paged = new java.util.ArrayList<>(first.getList("items.path", String.class));
+            paged.addAll(second.getList("items.path", String.class));
+            assertThat(paged).containsExactlyInAnyOrder("l.txt", "r.txt", "both.txt");
+            given().auth().oauth2(Tokens.reader()).queryParam("cursor", "bm90IG91cnM").when().get("/v1/sync/conflicts")
+                    .then().statusCode(400);
             Map<String, String> choice = Map.of("l.txt", "LOCAL", "r.txt", "REMOTE", "both.txt", "BOTH");
             for (Map<String, Object> c : open) {
                 given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
@@ -637,7 +651,7 @@ class SyncFlowTest {
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 runAndWait(item);
                 return given().auth().oauth2(Tokens.reader()).queryParam("itemId", item).when().get("/v1/sync/conflicts")
-                        .then().extract().jsonPath().getList("$").isEmpty();
+                        .then().extract().jsonPath().getList("items").isEmpty();
             });
             Map<String, String> local = localTree(dir);
             assertThat(local).containsEntry("l.txt", "local l.txt").containsEntry("r.txt", "remote r.txt")

@@ -197,7 +197,7 @@ class SyncScenarioMatrixTest {
 
             if (s == ConflictStrategy.MANUAL) {
                 List<String> open = given().auth().oauth2(Tokens.reader()).queryParam("itemId", itemId)
-                        .when().get("/v1/sync/conflicts").then().statusCode(200).extract().path("path");
+                        .when().get("/v1/sync/conflicts").then().statusCode(200).extract().path("items.path");
                 assertThat(open).containsExactlyInAnyOrder(path("ccr"), path("ccl"), path("nnr"));
             }
 
