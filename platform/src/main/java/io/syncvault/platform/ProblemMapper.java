@@ -107,17 +107,32 @@ public class ProblemMapper {
 
     /** 500: the failure is logged with a reference, and only the reference is said. */
     public static Response internalError(Throwable e) {
+        return respond(internalErrorDetails(e));
+    }
+
+    /** The problem details of an unexpected failure, which is logged with the reference they give. */
+    public static Map<String, Object> internalErrorDetails(Throwable e) {
         String reference = UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected failure, reference %s", reference);
-        return respond(500, "internal-error", "Internal error", "the request failed unexpectedly; reference " + reference,
-                Map.of());
+        return body(500, "internal-error", "Internal error", "the failure was unexpected; reference " + reference, Map.of());
     }
 
     public static Response respond(int status, String type, String title, String detail, Map<String, Object> ext) {
         return Response.status(status).type(PROBLEM_JSON).entity(body(status, type, title, detail, ext)).build();
     }
 
-    private static Map<String, Object> body(int status, String type, String title, String detail,
+    /** The answer that carries these problem details (a 503 with {@code Retry-After}). */
+    public static Response respond(Map<String, Object> details) {
+        int status = (Integer) details.get("status");
+        Response.ResponseBuilder r = Response.status(status).type(PROBLEM_JSON).entity(details);
+        if (status == 503) {
+            r.header("Retry-After", "5");
+        }
+        return r.build();
+    }
+
+    /** Problem details (RFC 9457) with this status, type (its last part), title and detail. */
+    public static Map<String, Object> body(int status, String type, String title, String detail,
             Map<String, Object> extensions) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", TYPE_PREFIX + type);

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
 import io.syncvault.backup.Backup;
+import io.syncvault.backup.BackupOperation;
 import io.syncvault.backup.service.BackupService;
 import io.syncvault.backup.service.CatalogService;
+import io.syncvault.backup.service.OperationService;
 import io.syncvault.backup.service.RestoreService;
 import io.syncvault.platform.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -19,6 +21,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -28,6 +31,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,11 +43,14 @@ public class BackupResource {
     private final BackupService backups;
     private final RestoreService restores;
     private final CatalogService catalog;
+    private final OperationService operations;
     private final ObjectMapper json;
 
-    public BackupResource(BackupService backups, RestoreService restores, CatalogService catalog, ObjectMapper json) {
+    public BackupResource(BackupService backups, RestoreService restores, CatalogService catalog,
+            OperationService operations, ObjectMapper json) {
         this.backups = backups;
         this.restores = restores;
+        this.operations = operations;
         this.catalog = catalog;
         this.json = json;
     }
@@ -116,19 +123,34 @@ public class BackupResource {
         return Response.noContent().build();
     }
 
-    /** Restores into a folder under the configured roots; answers when done. */
+    /**
+     * Restores into a folder under the configured roots: answers the report when done, or with
+     * {@code Prefer: respond-async} at once, 202 with the operation to follow ({@code Location}).
+     */
     @POST
     @Path("{id}/restore")
     @RolesAllowed(Roles.WRITE)
-    public RestoreService.RestoreReport restore(@PathParam("id") String id, @Valid @NotNull RestoreRequest request) {
-        return restores.restore(id, request.targetPath(), request.paths(), Boolean.TRUE.equals(request.overwrite()));
+    public Response restore(@PathParam("id") String id, @Valid @NotNull RestoreRequest request,
+            @HeaderParam("Prefer") String prefer) {
+        return run(restores.restore(id, request.targetPath(), request.paths(), Boolean.TRUE.equals(request.overwrite())),
+                prefer);
     }
 
+    /** Verifies a backup: answers the report when done, or with {@code Prefer: respond-async} at once, as a restore. */
     @POST
     @Path("{id}/verify")
     @RolesAllowed(Roles.READ)
-    public RestoreService.VerifyReport verify(@PathParam("id") String id, @Valid VerifyRequest request) {
-        return restores.verify(id, request == null ? null : request.samplePercent());
+    public Response verify(@PathParam("id") String id, @Valid VerifyRequest request, @HeaderParam("Prefer") String prefer) {
+        return run(restores.verify(id, request == null ? null : request.samplePercent()), prefer);
+    }
+
+    private Response run(OperationService.Work<?> work, String prefer) {
+        if (prefer != null && Arrays.stream(prefer.split(",")).map(String::strip).anyMatch("respond-async"::equalsIgnoreCase)) {
+            BackupOperation op = operations.start(work);
+            return Response.accepted(OperationResource.view(op)).location(URI.create(OperationResource.PATH + "/" + op.id))
+                    .header("Preference-Applied", "respond-async").build();
+        }
+        return Response.ok(operations.runHere(work)).build();
     }
 
     /** Rebuilds the catalog from the manifests in every store. */

@@ -39,11 +39,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -60,8 +57,6 @@ public class BackupService {
     private static final Logger LOG = Logger.getLogger(BackupService.class);
     /** How many paths deleted during a backup its event names (it always gives their number). */
     private static final int MAX_VANISHED_LISTED = 1000;
-    /** How often a wait re-reads a backup that another instance runs. */
-    static final Duration WAIT_POLL = Duration.ofMillis(200);
     private static final DateTimeFormatter ID_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -179,32 +174,10 @@ public class BackupService {
     /**
      * The backup, once it is no longer RUNNING or when {@code wait} has passed, whichever comes first (a wait
      * of zero reads it at once). A backup this instance runs is answered the moment it ends; one another
-     * instance runs is read again every {@link #WAIT_POLL}. Each read is a transaction of its own.
+     * instance runs is read again every {@link RowWait#POLL}. Each read is a transaction of its own.
      */
     public Backup await(String id, Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        Backup b = read(id);
-        while (b.status == Backup.Status.RUNNING) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            CompletableFuture<Void> over = finishing.get(id);
-            try {
-                if (over != null) {
-                    over.get(left, TimeUnit.NANOSECONDS);
-                } else {
-                    Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), WAIT_POLL.toMillis())));
-                }
-            } catch (TimeoutException | ExecutionException e) {
-                // the wait is over (a run's failure is in its row)
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            b = read(id);
-        }
-        return b;
+        return RowWait.until(wait, () -> read(id), b -> b.status == Backup.Status.RUNNING, () -> finishing.get(id));
     }
 
     private static Backup read(String id) {

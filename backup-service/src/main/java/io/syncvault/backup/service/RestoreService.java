@@ -2,6 +2,7 @@ package io.syncvault.backup.service;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.syncvault.backup.Backup;
+import io.syncvault.backup.BackupOperation;
 import io.syncvault.backup.BackupCorruptException;
 import io.syncvault.backup.BackupManifest;
 import io.syncvault.backup.BackupManifest.FileEntry;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -61,11 +63,54 @@ public class RestoreService {
             long filesChecked, List<Problem> badParts, List<Problem> badFiles) {
     }
 
-    public RestoreReport restore(String backupId, String targetPath, List<String> paths, boolean overwrite) {
+    /**
+     * A restore of {@code backupId} into {@code targetPath}, checked (the backup is in the catalog, the target under
+     * a configured root, the manifest readable) and ready to run as an operation, whose id is the restore's.
+     */
+    public OperationService.Work<RestoreReport> restore(String backupId, String targetPath, List<String> paths,
+            boolean overwrite) {
         String storeName = storeOf(backupId);
         Path target = resolver.confine(targetPath, "targetPath");
         BackupManifest manifest = store.manifest(storeName, backupId);
-        String restoreId = UUID.randomUUID().toString();
+        Map<String, Object> request = new LinkedHashMap<>();
+        request.put("targetPath", target.toString());
+        request.put("paths", paths == null ? List.of() : paths);
+        request.put("overwrite", overwrite);
+        return new OperationService.Work<>() {
+            @Override
+            public BackupOperation.Kind kind() {
+                return BackupOperation.Kind.RESTORE;
+            }
+
+            @Override
+            public String backupId() {
+                return backupId;
+            }
+
+            @Override
+            public Map<String, Object> request() {
+                return request;
+            }
+
+            @Override
+            public long filesTotal() {
+                return manifest.totals().files();
+            }
+
+            @Override
+            public long bytesTotal() {
+                return manifest.totals().bytes();
+            }
+
+            @Override
+            public RestoreReport run(UUID id, OperationService.Progress progress) {
+                return restore(backupId, storeName, manifest, target, paths, overwrite, id.toString(), progress);
+            }
+        };
+    }
+
+    private RestoreReport restore(String backupId, String storeName, BackupManifest manifest, Path target,
+            List<String> paths, boolean overwrite, String restoreId, OperationService.Progress progress) {
         QuarkusTransaction.requiringNew().run(() -> events.publish(BackupEvents.RESTORE_STARTED, backupId,
                 Map.of("restoreId", restoreId, "target", target.toString(), "paths", paths == null ? List.of() : paths,
                         "overwrite", overwrite)));
@@ -77,6 +122,7 @@ public class RestoreService {
             report = BackupStreams.restore(manifest.parts(), store.parts(storeName), manifest.compression(),
                     byPath(manifest), new ArchiveExtractor.Options(target, RestoreSelection.of(paths), overwrite),
                     (files, bytes) -> {
+                        progress.done(files, bytes);
                         if (throttle.due()) {
                             QuarkusTransaction.requiringNew().run(() -> events.publish(BackupEvents.RESTORE_PROGRESS,
                                     backupId, Map.of("restoreId", restoreId, "filesDone", files, "filesTotal",
@@ -122,13 +168,48 @@ public class RestoreService {
      * archive check (later bytes cannot be decoded) but every remaining part is still checked
      * on its own. Below 100%, a random sample of parts is checked (part checksums only).
      */
-    public VerifyReport verify(String backupId, Integer samplePercent) {
+    public OperationService.Work<VerifyReport> verify(String backupId, Integer samplePercent) {
         int percent = samplePercent == null ? 100 : samplePercent;
         if (percent < 1 || percent > 100) {
             throw ProblemException.badRequest("samplePercent must be between 1 and 100");
         }
         String storeName = storeOf(backupId);
         BackupManifest manifest = store.manifest(storeName, backupId);
+        return new OperationService.Work<>() {
+            @Override
+            public BackupOperation.Kind kind() {
+                return BackupOperation.Kind.VERIFY;
+            }
+
+            @Override
+            public String backupId() {
+                return backupId;
+            }
+
+            @Override
+            public Map<String, Object> request() {
+                return Map.of("samplePercent", percent);
+            }
+
+            @Override
+            public long filesTotal() {
+                return percent == 100 ? manifest.totals().files() : 0;
+            }
+
+            @Override
+            public long bytesTotal() {
+                return percent == 100 ? manifest.totals().bytes() : 0;
+            }
+
+            @Override
+            public VerifyReport run(UUID id, OperationService.Progress progress) {
+                return verify(backupId, storeName, manifest, percent, progress);
+            }
+        };
+    }
+
+    private VerifyReport verify(String backupId, String storeName, BackupManifest manifest, int percent,
+            OperationService.Progress progress) {
         PartChainInputStream.PartSource source = store.parts(storeName);
         List<Problem> badParts = new ArrayList<>();
         List<Problem> badFiles = new ArrayList<>();
@@ -138,7 +219,7 @@ public class RestoreService {
         if (percent == 100) {
             try {
                 ArchiveExtractor.Report report = BackupStreams.restore(parts, source, manifest.compression(),
-                        byPath(manifest), new ArchiveExtractor.Options(null, p -> true, false), (f, b) -> { });
+                        byPath(manifest), new ArchiveExtractor.Options(null, p -> true, false), progress::done);
                 checked = parts.size();
                 files = report.files() + report.bad().size();
                 report.bad().forEach(p -> badFiles.add(new Problem(null, p.path(), p.reason())));

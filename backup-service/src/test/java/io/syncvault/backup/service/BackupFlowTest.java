@@ -11,6 +11,7 @@ import static org.hamcrest.Matchers.not;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.syncvault.backup.Backup;
@@ -146,20 +147,29 @@ class BackupFlowTest {
         Trees.assertSameTree(source, target.resolve(name));
     }
 
+    /** A backup of a generated tree {@code name} under the first root, in parts of {@link #PART}, uncompressed. */
+    private static String uncompressedBackup(String name, long seed, int files, long largest) throws IOException {
+        Trees.generate(Api.root().resolve(name), seed, files, largest);
+        return Api.backup(Api.createDefinition(Api.definition(List.of(name), Map.of("partSize", PART, "compression", "NONE"))));
+    }
+
+    /** Damages one byte of a stored part (the default store is a local folder). */
+    private static void damage(String backupId, String partName, long at) throws IOException {
+        Path part = Api.storeRoot("default").resolve("backups").resolve(backupId).resolve(partName);
+        try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "rw")) {
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+    }
+
     @Test
     void aTamperedPartIsNamedByVerifyAndRestoreAndNothingHalfRestoredIsLeft() throws Exception {
         String name = "tamper-" + UUID.randomUUID();
         Path source = Api.root().resolve(name);
-        Trees.generate(source, 21, 10, 8L * PART);
-        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
-                Map.of("partSize", PART, "compression", "NONE"))));
-        Path part = Api.storeRoot("default").resolve("backups").resolve(id).resolve("part-00003");
-        try (RandomAccessFile f = new RandomAccessFile(part.toFile(), "rw")) {
-            f.seek(100);
-            int b = f.read();
-            f.seek(100);
-            f.write(b ^ 0x5a);
-        }
+        String id = uncompressedBackup(name, 21, 10, 8L * PART);
+        damage(id, "part-00003", 100);
 
         given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).body(Map.of())
                 .when().post("/v1/backups/" + id + "/verify").then().statusCode(200)
@@ -173,12 +183,78 @@ class BackupFlowTest {
     }
 
     @Test
+    void aRestoreOrVerifyAskedForAsynchronouslyIsFollowedToItsReportOrItsProblem() throws Exception {
+        String name = "async-" + UUID.randomUUID();
+        Path source = Api.root().resolve(name);
+        String id = uncompressedBackup(name, 31, 10, 6L * PART);
+        Path target = Api.root().resolve("restored-" + UUID.randomUUID());
+        String location = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON)
+                .header("Prefer", "respond-async").body(Map.of("targetPath", target.toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(202)
+                .header("Preference-Applied", "respond-async").header("Location", containsString("/v1/backup-operations/"))
+                .body("kind", equalTo("RESTORE")).body("backupId", equalTo(id)).body("request.targetPath", equalTo(target.toString()))
+                .extract().header("Location");
+        JsonPath restored = given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60).when().get(location).then()
+                .statusCode(200).body("status", equalTo("SUCCEEDED")).extract().jsonPath();
+        assertThat(restored.getString("result.restoreId")).isEqualTo(restored.getString("id"));
+        assertThat(restored.getLong("progress.filesTotal")).isPositive().isEqualTo(restored.getLong("result.files"));
+        assertThat(restored.getLong("progress.bytesDone")).isEqualTo(restored.getLong("progress.bytesTotal"));
+        assertThat(restored.getString("endedAt")).isNotNull();
+        Trees.assertSameTree(source, target.resolve(name));
+
+        // checked before it is accepted: an unknown backup and a target outside the roots are answered at once
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).header("Prefer", "respond-async")
+                .body(Map.of("targetPath", target.toString())).when().post("/v1/backups/no-such-backup/restore").then()
+                .statusCode(404);
+        given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).header("Prefer", "respond-async")
+                .body(Map.of("targetPath", "/etc")).when().post("/v1/backups/" + id + "/restore").then().statusCode(422);
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/backup-operations/" + UUID.randomUUID()).then().statusCode(404);
+
+        // a damaged part: the verification succeeds and reports it, the restore fails with the 422 it would answer
+        damage(id, "part-00002", 10);
+        String verify = given().auth().oauth2(Tokens.reader()).contentType(ContentType.JSON).header("Prefer", "respond-async")
+                .body(Map.of()).when().post("/v1/backups/" + id + "/verify").then().statusCode(202)
+                .body("kind", equalTo("VERIFY")).extract().header("Location");
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60).when().get(verify).then().statusCode(200)
+                .body("status", equalTo("SUCCEEDED")).body("result.ok", equalTo(false))
+                .body("result.badParts[0].part", equalTo("part-00002"));
+        String failed = given().auth().oauth2(Tokens.writer()).contentType(ContentType.JSON).header("Prefer", "respond-async")
+                .body(Map.of("targetPath", Api.root().resolve("restored-" + UUID.randomUUID()).toString()))
+                .when().post("/v1/backups/" + id + "/restore").then().statusCode(202).extract().header("Location");
+        given().auth().oauth2(Tokens.reader()).queryParam("waitSeconds", 60).when().get(failed).then().statusCode(200)
+                .body("status", equalTo("FAILED")).body("result", org.hamcrest.Matchers.nullValue())
+                .body("problem.status", equalTo(422)).body("problem.type", equalTo("urn:syncvault:problem:backup-corrupt"))
+                .body("problem.part", equalTo("part-00002"));
+    }
+
+    @Test
+    void anOperationWhoseHeartbeatStoppedIsReadAsInterrupted() {
+        UUID id = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> {
+            io.syncvault.backup.BackupOperation op = new io.syncvault.backup.BackupOperation();
+            op.id = id;
+            op.kind = io.syncvault.backup.BackupOperation.Kind.RESTORE;
+            op.backupId = "b";
+            op.status = io.syncvault.backup.BackupOperation.Status.RUNNING;
+            op.startedAt = Instant.now().minus(Duration.ofMinutes(10));
+            // another instance that ran it stopped reporting ten minutes ago (orphan-grace is 2 minutes)
+            op.heartbeatAt = op.startedAt;
+            op.request = Map.of();
+            op.persist();
+        });
+        given().auth().oauth2(Tokens.reader()).when().get("/v1/backup-operations/" + id).then().statusCode(200)
+                .body("status", equalTo("FAILED")).body("problem.type", equalTo("urn:syncvault:problem:operation-interrupted"))
+                .body("endedAt", org.hamcrest.Matchers.notNullValue());
+        // and stays so
+        assertThat(QuarkusTransaction.requiringNew().call(() -> io.syncvault.backup.BackupOperation
+                .<io.syncvault.backup.BackupOperation>findById(id).status)).isEqualTo(io.syncvault.backup.BackupOperation.Status.FAILED);
+    }
+
+    @Test
     void aGatewayOutageDuringVerifyOrRestoreIsA503ThatSaysNothingAboutTheBackup() throws Exception {
         String name = "outage-" + UUID.randomUUID();
         Path source = Api.root().resolve(name);
-        Trees.generate(source, 23, 12, 8L * PART);
-        String id = Api.backup(Api.createDefinition(Api.definition(List.of(name),
-                Map.of("partSize", PART, "compression", "NONE"))));
+        String id = uncompressedBackup(name, 23, 12, 8L * PART);
         int parts = Api.get(id).getList("manifest.parts").size();
         assertThat(parts).isGreaterThanOrEqualTo(6);
         // what goes through the link before the parts: the manifest and the headers of its answer
