@@ -39,6 +39,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -84,6 +85,11 @@ public final class LocalProvider implements StorageProvider {
      * keys waiting behind those renames for a quarter of their time. With 4096 two keys rarely share one.
      */
     private final ReadWriteLock[] locks = new ReadWriteLock[4096];
+    /**
+     * Folders' locks, striped by path: a folder is found empty and removed under its write lock, and a file is made
+     * in it under its read lock, so a folder is never removed between being made (or found) and receiving its file.
+     */
+    private final ReadWriteLock[] folderLocks = new ReadWriteLock[256];
     private final boolean recordsOnFiles;
     /**
      * Folders whose fsync the writes opened on this thread leave to the end of {@link #durableTogether}; null
@@ -108,6 +114,9 @@ public final class LocalProvider implements StorageProvider {
         }
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantReadWriteLock();
+        }
+        for (int i = 0; i < folderLocks.length; i++) {
+            folderLocks[i] = new ReentrantReadWriteLock();
         }
         this.recordsOnFiles = useAttributes && attributesWork(metaRoot);
     }
@@ -645,15 +654,24 @@ public final class LocalProvider implements StorageProvider {
      * retried, so a write beside deletes in its folder lands instead of failing.
      */
     private <T> T inFolder(Path dir, InFolder<T> make) throws IOException {
+        Lock folder = folderLock(dir).readLock();
         for (int attempt = 1; ; attempt++) {
+            folder.lock();
             try {
                 return make.make(ensureDirectory(dir));
             } catch (NoSuchFileException removed) {
+                // a parent removed while the folder was being made (its own removal waits for this lock)
                 if (attempt == 10) {
                     throw removed;
                 }
+            } finally {
+                folder.unlock();
             }
         }
+    }
+
+    private ReadWriteLock folderLock(Path dir) {
+        return folderLocks[Math.floorMod(dir.hashCode(), folderLocks.length)];
     }
 
     /** A new, empty temp file open for writing: hidden from listings, renamed over its target when complete. */
@@ -703,20 +721,26 @@ public final class LocalProvider implements StorageProvider {
         return locks[Math.floorMod(key.hashCode(), locks.length)];
     }
 
-    private static void pruneEmptyDirectories(Path dir, Path stop) {
+    private void pruneEmptyDirectories(Path dir, Path stop) {
         Path current = dir;
         while (current != null && current.startsWith(stop) && !current.equals(stop)) {
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(current)) {
-                if (entries.iterator().hasNext()) {
+            Lock folder = folderLock(current).writeLock();
+            folder.lock();
+            try {
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(current)) {
+                    if (entries.iterator().hasNext()) {
+                        return;
+                    }
+                } catch (IOException e) {
                     return;
                 }
-            } catch (IOException e) {
-                return;
-            }
-            try {
-                Files.delete(current);
-            } catch (IOException e) {
-                return;
+                try {
+                    Files.delete(current);
+                } catch (IOException e) {
+                    return;
+                }
+            } finally {
+                folder.unlock();
             }
             current = current.getParent();
         }
