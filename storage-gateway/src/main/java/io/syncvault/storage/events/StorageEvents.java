@@ -2,11 +2,17 @@ package io.syncvault.storage.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.scheduler.Scheduled;
 import io.syncvault.platform.CloudEventMessages;
 import io.syncvault.storage.ObjectInfo;
 import io.syncvault.storage.config.EventsConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,9 +32,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Publishes {@code io.syncvault.storage.object_stored|object_deleted} on storage.events,
- * subject {@code <store>/<key>}. The gateway keeps no database, so there is no outbox: an
- * event is sent only after the provider reported the change durable, and the request waits
- * for the broker's acknowledgement (bounded) so events keep the order of the writes. A batch
+ * subject {@code <store>/<key>}. An event is sent only after the provider reported the change
+ * durable, and the request waits for the broker's acknowledgement (bounded) so events keep the
+ * order of the writes. The gateway keeps no database: an event the broker refuses (or that finds
+ * no room before its wait ends) is kept in the {@link EventSpool} and sent again from there. A batch
  * request collects the events of all its changes in one {@link Acks}, sends them in order once
  * its writes are durable together, and waits for them before it answers, so its events travel
  * to the broker in a few requests.
@@ -49,14 +56,22 @@ public class StorageEvents {
      */
     static final int IN_FLIGHT = 1024;
 
+    /** Kept events sent per round of {@link #resendKept()}, and how long each may wait for the broker. */
+    static final int RESEND_PER_ROUND = 10_000;
+    static final Duration RESEND_WAIT = Duration.ofSeconds(10);
+
     private final Emitter<String> emitter;
     private final URI source;
+    private final EventSpool spool;
     private final Semaphore room = new Semaphore(IN_FLIGHT);
 
     public StorageEvents(@Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = IN_FLIGHT)
-            Emitter<String> emitter, EventsConfig config) {
+            Emitter<String> emitter, EventsConfig config, EventSpool spool, MeterRegistry meters) {
         this.emitter = emitter;
         this.source = URI.create(config.source());
+        this.spool = spool;
+        Gauge.builder("syncvault.events.kept", spool, EventSpool::size)
+                .description("events the broker refused, kept by this gateway to be sent again").register(meters);
     }
 
     public void stored(String store, ObjectInfo info, String origin, String actor, Acks acks) {
@@ -77,28 +92,92 @@ public class StorageEvents {
         data.put("origin", origin);
         data.put("actor", actor);
         String subject = store + "/" + info.key();
-        Instant time = Instant.now();
+        String json;
+        try {
+            json = JSON.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        EventSpool.Spooled event = new EventSpool.Spooled(UUID.randomUUID().toString(), type, subject, Instant.now(), json);
         acks.add(type + " for " + subject, deadline -> {
             CompletableFuture<Void> acked = new CompletableFuture<>();
-            try {
-                if (!room.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    acked.completeExceptionally(new TimeoutException(IN_FLIGHT + " events wait for the broker"));
-                    return acked;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                acked.completeExceptionally(e);
-                return acked;
-            }
-            acked.whenComplete((done, failed) -> room.release());
-            try {
-                emitter.send(CloudEventMessages.of(UUID.randomUUID().toString(), source, type, TOPIC, subject, time,
-                        JSON.writeValueAsString(data), acked));
-            } catch (JsonProcessingException | RuntimeException e) {
-                acked.completeExceptionally(e);
-            }
+            spool.keepIfRefused(acked, event);
+            send(event, acked, deadline);
             return acked;
         });
+    }
+
+    /** Sends {@code event}, completing {@code acked} with the broker's answer; fails it when no room comes free by {@code deadline}. */
+    private void send(EventSpool.Spooled event, CompletableFuture<Void> acked, long deadline) {
+        try {
+            if (!room.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                acked.completeExceptionally(new TimeoutException(IN_FLIGHT + " events wait for the broker"));
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            acked.completeExceptionally(e);
+            return;
+        }
+        acked.whenComplete((done, failed) -> room.release());
+        try {
+            emitter.send(CloudEventMessages.of(event.id(), source, event.type(), TOPIC, event.subject(), event.time(),
+                    event.data(), acked));
+        } catch (RuntimeException e) {
+            acked.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Sends the events the broker refused before, oldest first, each under its own id; one the broker takes leaves
+     * the spool. A round stops at the first that is not taken (the broker is still away) and the next round tries
+     * again; an event may then reach the broker twice, which its id tells consumers.
+     */
+    @Scheduled(every = "${syncvault.events.spool-retry:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void resendKept() {
+        List<Path> kept;
+        try {
+            kept = spool.pending(RESEND_PER_ROUND);
+        } catch (IOException e) {
+            LOG.warnf("cannot read the event spool %s: %s", spool.dir(), e.toString());
+            return;
+        }
+        int sent = 0;
+        for (Path file : kept) {
+            EventSpool.Spooled event;
+            try {
+                event = spool.read(file);
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf("kept event %s cannot be read (%s); set aside", file, e.toString());
+                setAside(file);
+                continue;
+            }
+            CompletableFuture<Void> acked = new CompletableFuture<>();
+            long deadline = System.nanoTime() + RESEND_WAIT.toNanos();
+            send(event, acked, deadline);
+            try {
+                acked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                spool.remove(file);
+                sent++;
+            } catch (ExecutionException | TimeoutException | IOException e) {
+                LOG.infof("kept events wait for Kafka (%s); %d sent this round", e.toString(), sent);
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (sent > 0) {
+            LOG.infof("%d kept event(s) sent to Kafka", sent);
+        }
+    }
+
+    private void setAside(Path file) {
+        try {
+            spool.setAside(file);
+        } catch (IOException e) {
+            LOG.errorf("cannot set %s aside: %s", file, e.toString());
+        }
     }
 
     /**
@@ -160,7 +239,8 @@ public class StorageEvents {
             try {
                 acked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                LOG.warnf("event %s not confirmed by Kafka: %s", what, e.toString());
+                LOG.warnf("event %s not confirmed by Kafka yet (%s); kept and sent again if the broker refuses it", what,
+                        e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -7,10 +7,14 @@ import static org.awaitility.Awaitility.await;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
 import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import io.syncvault.storage.events.EventSpool;
+import io.syncvault.storage.events.StorageEvents;
 import io.syncvault.storage.support.EventTail;
 import io.syncvault.platform.testing.Tokens;
 import java.nio.charset.StandardCharsets;
+import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,12 +23,18 @@ import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-/** A PUT and a DELETE each publish one CloudEvent on storage.events (real broker) with the contract's data. */
+/**
+ * A PUT and a DELETE each publish one CloudEvent on storage.events (real broker) with the contract's data; an event
+ * kept in the spool reaches the broker.
+ */
 @QuarkusTest
 class StorageEventsTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @Inject
+    EventSpool spool;
 
     @Test
     void storedAndDeletedEventsCarrySubjectDataAndOrigin() {
@@ -48,6 +58,28 @@ class StorageEventsTest {
                     "\"sha256\":\"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824\"");
             assertThat(header(mine.get(0), "ce_id")).isNotEqualTo(header(mine.get(1), "ce_id"));
         }
+    }
+
+    @Test
+    void anEventTheBrokerRefusedIsSentFromTheSpoolAndLeavesIt() throws Exception {
+        // kept as a refused send keeps it (EventSpoolTest shows a failed send lands here)
+        String id = UUID.randomUUID().toString();
+        String subject = "default/spooled-" + id;
+        try (KafkaCompanion kafka = new KafkaCompanion(bootstrap)) {
+            ConsumerTask<String, String> records = EventTail.follow(kafka, "storage.events");
+            spool.put(new EventSpool.Spooled(id, StorageEvents.OBJECT_DELETED, subject, Instant.now(), "{\"key\":\"k\"}"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> mine(records.getRecords(), subject).size() == 1);
+            records.stop();
+            ConsumerRecord<String, String> sent = mine(records.getRecords(), subject).get(0);
+            assertThat(header(sent, "ce_id")).isEqualTo(id);
+            assertThat(header(sent, "ce_type")).isEqualTo(StorageEvents.OBJECT_DELETED);
+            assertThat(sent.key()).isEqualTo(subject);
+            assertThat(sent.value()).isEqualTo("{\"key\":\"k\"}");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> spool.pending(100).stream()
+                .noneMatch(p -> p.getFileName().toString().contains(id)));
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("syncvault_events_kept"));
     }
 
     private static List<ConsumerRecord<String, String>> mine(List<ConsumerRecord<String, String>> all, String subject) {
