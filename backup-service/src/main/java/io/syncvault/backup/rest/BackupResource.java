@@ -35,6 +35,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** Backups: start one, list, read (manifest + progress), delete, restore, verify; the catalog. */
 @Path("/v1/backups")
@@ -130,6 +133,10 @@ public class BackupResource {
     @POST
     @Path("{id}/restore")
     @RolesAllowed(Roles.WRITE)
+    @APIResponse(responseCode = "200", description = "the restore is done",
+            content = @Content(schema = @Schema(implementation = RestoreService.RestoreReport.class)))
+    @APIResponse(responseCode = "202", description = "with Prefer: respond-async: the restore runs; follow Location",
+            content = @Content(schema = @Schema(implementation = OperationResource.OperationView.class)))
     public Response restore(@PathParam("id") String id, @Valid @NotNull RestoreRequest request,
             @HeaderParam("Prefer") String prefer) {
         return run(restores.restore(id, request.targetPath(), request.paths(), Boolean.TRUE.equals(request.overwrite())),
@@ -140,6 +147,10 @@ public class BackupResource {
     @POST
     @Path("{id}/verify")
     @RolesAllowed(Roles.READ)
+    @APIResponse(responseCode = "200", description = "the verification is done",
+            content = @Content(schema = @Schema(implementation = RestoreService.VerifyReport.class)))
+    @APIResponse(responseCode = "202", description = "with Prefer: respond-async: the verification runs; follow Location",
+            content = @Content(schema = @Schema(implementation = OperationResource.OperationView.class)))
     public Response verify(@PathParam("id") String id, @Valid VerifyRequest request, @HeaderParam("Prefer") String prefer) {
         return run(restores.verify(id, request == null ? null : request.samplePercent()), prefer);
     }

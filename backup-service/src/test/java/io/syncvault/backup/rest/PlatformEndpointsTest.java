@@ -3,6 +3,7 @@ package io.syncvault.backup.rest;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.notNullValue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,9 @@ class PlatformEndpointsTest {
     void metricsAndOpenApiNeedNoToken() {
         given().when().get("/q/metrics").then().statusCode(200);
         given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
-                .body("info.title", equalTo("SyncVault backup-service"));
+                .body("info.title", equalTo("SyncVault backup-service"))
+                // a restore answers its report, or with Prefer: respond-async the operation to follow
+                .body("paths.'/v1/backups/{id}/restore'.post.responses.keySet()", hasItems("200", "202"))
+                .body("paths.'/v1/backup-operations/{id}'.get.responses.'200'", notNullValue());
     }
 }
