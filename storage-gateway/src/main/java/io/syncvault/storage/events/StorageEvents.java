@@ -64,6 +64,8 @@ public class StorageEvents {
     private final URI source;
     private final EventSpool spool;
     private final Semaphore room = new Semaphore(IN_FLIGHT);
+    /** The kept event last handed to the producer by {@link #resendKept()}. */
+    private volatile CompletableFuture<Void> resending = CompletableFuture.completedFuture(null);
 
     public StorageEvents(@Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = IN_FLIGHT)
             Emitter<String> emitter, EventsConfig config, EventSpool spool, MeterRegistry meters) {
@@ -130,11 +132,16 @@ public class StorageEvents {
 
     /**
      * Sends the events the broker refused before, oldest first, each under its own id; one the broker takes leaves
-     * the spool. A round stops at the first that is not taken (the broker is still away) and the next round tries
-     * again; an event may then reach the broker twice, which its id tells consumers.
+     * the spool, also when it takes it after the round stopped waiting. A round stops at the first that is not taken
+     * in time (the broker is still away), and the next round starts only once the producer is done with that one,
+     * so one kept event is never in the producer's hands twice. An event whose answer came too late may still
+     * reach the broker twice, which its id tells consumers.
      */
     @Scheduled(every = "${syncvault.events.spool-retry:10s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void resendKept() {
+        if (!resending.isDone()) {
+            return; // the last round's event is still with the producer
+        }
         List<Path> kept;
         try {
             kept = spool.pending(RESEND_PER_ROUND);
@@ -153,13 +160,14 @@ public class StorageEvents {
                 continue;
             }
             CompletableFuture<Void> acked = new CompletableFuture<>();
+            resending = acked;
+            acked.thenRun(() -> forget(file));
             long deadline = System.nanoTime() + RESEND_WAIT.toNanos();
             send(event, acked, deadline);
             try {
                 acked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                spool.remove(file);
                 sent++;
-            } catch (ExecutionException | TimeoutException | IOException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 LOG.infof("kept events wait for Kafka (%s); %d sent this round", e.toString(), sent);
                 return;
             } catch (InterruptedException e) {
@@ -169,6 +177,15 @@ public class StorageEvents {
         }
         if (sent > 0) {
             LOG.infof("%d kept event(s) sent to Kafka", sent);
+        }
+    }
+
+    /** Removes a kept event the broker took. */
+    private void forget(Path file) {
+        try {
+            spool.remove(file);
+        } catch (IOException e) {
+            LOG.warnf("kept event %s was sent but stays in the spool (%s); it will be sent again", file, e.toString());
         }
     }
 
