@@ -48,6 +48,15 @@ public interface SyncConfig {
     @WithDefault("true")
     boolean durableDownloads();
 
+    /**
+     * With durable downloads, the files of batch downloads are made durable together, by one flush of their file
+     * system ({@code syncfs}, Linux 5.8 and later) before they take their names, instead of an fsync each. A flush
+     * writes back everything written to that file system, other programs' writes too: false where it is shared with
+     * programs that write much.
+     */
+    @WithDefault("true")
+    boolean flushFileSystem();
+
     /** How often the scheduler looks for items whose interval has elapsed. */
     @WithDefault("5s")
     Duration schedulerTick();

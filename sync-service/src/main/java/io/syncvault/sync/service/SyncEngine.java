@@ -88,6 +88,7 @@ public class SyncEngine {
     private final Map<UUID, CompletableFuture<Void>> finishing = new ConcurrentHashMap<>();
     private final AtomicInteger threads = new AtomicInteger();
     private final AtomicLong folderSyncs = new AtomicLong();
+    private final AtomicLong fileSystemFlushes = new AtomicLong();
     private final ExecutorService runs = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "sync-run-" + threads.incrementAndGet());
         t.setDaemon(true);
@@ -107,6 +108,11 @@ public class SyncEngine {
     /** How many folder fsyncs runs have made (tests). */
     public long folderSyncs() {
         return folderSyncs.get();
+    }
+
+    /** How many file-system flushes made batch downloads durable (tests). */
+    public long fileSystemFlushes() {
+        return fileSystemFlushes.get();
     }
 
     private void fsyncFolder(Path folder) {
@@ -785,11 +791,19 @@ public class SyncEngine {
                             SyncAction a = byKey.get(object.key());
                             WatchedStream bytes = new WatchedStream(body);
                             try {
-                                download(item, root, a.path(), a.local(), a.remote(), st,
+                                Landing l = fetch(root, a.path(), a.local(), a.remote(), st,
                                         tmp -> StorageGatewayClient.save(object, bytes, tmp));
-                                st.downloaded.incrementAndGet();
                                 byKey.remove(object.key());
-                                outcome.put(a.path(), succeeded(item, a, st));
+                                Deferred d = new Deferred(l, () -> {
+                                    st.downloaded.incrementAndGet();
+                                    outcome.put(a.path(), succeeded(item, a, st));
+                                }, e -> outcome.put(a.path(), SyncEngine.this.failed(a.path(), e, st)));
+                                if (flushesFileSystems()) {
+                                    // lands with the journal batch that records it, made durable with the others there
+                                    st.toLand(d);
+                                } else {
+                                    landAll(List.of(d), st);
+                                }
                             } catch (Exception e) {
                                 if (bytes.broke) {
                                     // its bytes broke off with the stream (nothing of it landed): asked for again
@@ -883,10 +897,24 @@ public class SyncEngine {
 
     private void download(ItemSnapshot item, Path root, String rel, FileState expectedLocal, FileState r, RunState st,
             Fetch fetch) throws IOException {
+        land(fetch(root, rel, expectedLocal, r, st, fetch), config.durableDownloads(), st);
+    }
+
+    /**
+     * A downloaded file whose bytes are whole and checked, dated, in its temp name beside {@code target}; it lands
+     * where {@code expectedLocal} (null: nothing) still is. {@code device} is its file system's (null: unknown).
+     */
+    private record Landing(String rel, Path tmp, Path target, FileState expectedLocal, long bytes, long mtime,
+            String sha256, String versionTag, Object device) {
+    }
+
+    /** Brings the remote bytes into a temp file next to the target, checks them against their SHA-256 and dates it. */
+    private Landing fetch(Path root, String rel, FileState expectedLocal, FileState r, RunState st, Fetch fetch)
+            throws IOException {
         Path target = st.local(root, rel);
         Path parent = folderFor(root, target);
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
-        boolean moved = false;
+        boolean fetched = false;
         try {
             StorageGatewayClient.Received got = fetch.into(tmp);
             String announced = got.object().sha256() != null ? got.object().sha256() : r.sha256();
@@ -897,29 +925,90 @@ public class SyncEngine {
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
             // read from the temp name: the same file as the target after the move, and not yet where a program
             // could edit it; read from the target, an edit made just after the move would be journaled as synced
-            long actualMtime = Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis();
-            if (config.durableDownloads()) {
-                // bytes and mtime on disk before the name: a power loss then leaves the old file or the whole new one
-                try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.READ)) {
+            Map<String, Object> a = Files.readAttributes(tmp, "unix:lastModifiedTime,dev", LinkOption.NOFOLLOW_LINKS);
+            String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
+            fetched = true;
+            return new Landing(rel, tmp, target, expectedLocal, got.bytes(), ((FileTime) a.get("lastModifiedTime")).toMillis(),
+                    got.sha256(), tag, a.get("dev"));
+        } finally {
+            if (!fetched) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /**
+     * Puts a fetched file in place and records it. {@code fsync}: its bytes and mtime are made durable first, so a
+     * power loss leaves the old file or the whole new one (false where a flush of its file system already did, or
+     * downloads need not be durable).
+     */
+    private void land(Landing l, boolean fsync, RunState st) throws IOException {
+        boolean moved = false;
+        try {
+            if (fsync) {
+                try (FileChannel c = FileChannel.open(l.tmp(), StandardOpenOption.READ)) {
                     c.force(true);
                 }
             }
-            moved = expectedLocal == null ? placeNew(tmp, target) : replace(tmp, target, expectedLocal);
+            moved = l.expectedLocal() == null ? placeNew(l.tmp(), l.target()) : replace(l.tmp(), l.target(), l.expectedLocal());
             if (!moved) {
                 throw new Skip("local file changed during the run; settled next run");
             }
             if (config.durableDownloads()) {
-                st.folderToSync(parent);
+                st.folderToSync(l.target().getParent());
             }
-            String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
-            st.bytes.addAndGet(got.bytes());
-            st.journalPut(rel, new JournalState(got.bytes(), actualMtime, got.sha256(), tag));
-            st.fileEvent(SyncEvents.ITEM_DOWNLOADED, fileData(rel, null, tag, got.bytes()));
+            st.bytes.addAndGet(l.bytes());
+            st.journalPut(l.rel(), new JournalState(l.bytes(), l.mtime(), l.sha256(), l.versionTag()));
+            st.fileEvent(SyncEvents.ITEM_DOWNLOADED, fileData(l.rel(), null, l.versionTag(), l.bytes()));
         } finally {
             if (!moved) {
-                Files.deleteIfExists(tmp);
+                Files.deleteIfExists(l.tmp());
             }
         }
+    }
+
+    /** Whether batch downloads are made durable by flushing their file system, and so land with the journal's batches. */
+    private boolean flushesFileSystems() {
+        return config.durableDownloads() && config.flushFileSystem() && FileSystemFlush.available();
+    }
+
+    /**
+     * Lands fetched files, in a batch download the ones that waited for the journal's next batch: with durable
+     * downloads, one flush of each of their file systems makes all of them durable before any takes its name (an fsync
+     * each where that cannot be done, or for a file alone). Then each lands as {@link #land} does and is reported to
+     * its step.
+     */
+    private void landAll(List<Deferred> waiting, RunState st) {
+        Set<Object> flushed = new HashSet<>();
+        if (flushesFileSystems() && waiting.size() > 1) {
+            Map<Object, Path> oneEach = new LinkedHashMap<>();
+            waiting.forEach(d -> {
+                if (d.landing().device() != null) {
+                    oneEach.putIfAbsent(d.landing().device(), d.landing().tmp());
+                }
+            });
+            oneEach.forEach((device, path) -> {
+                try {
+                    FileSystemFlush.flush(path);
+                    fileSystemFlushes.incrementAndGet();
+                    flushed.add(device);
+                } catch (IOException e) {
+                    LOG.warnf("%s; the files waiting there are fsynced one by one", e.getMessage());
+                }
+            });
+        }
+        for (Deferred d : waiting) {
+            try {
+                land(d.landing(), config.durableDownloads() && !flushed.contains(d.landing().device()), st);
+                d.landed().run();
+            } catch (Exception e) {
+                d.failed().accept(e);
+            }
+        }
+    }
+
+    /** A fetched file waiting to land with the next journal batch, and what its step does once it did or could not. */
+    private record Deferred(Landing landing, Runnable landed, java.util.function.Consumer<Exception> failed) {
     }
 
     /** The folder a file lands in, made where missing; a folder that leads outside the root (symlink) is refused. */
@@ -1241,6 +1330,7 @@ public class SyncEngine {
         private List<String> removals = new ArrayList<>();
         private List<RunLedger.Event> events = new ArrayList<>();
         private Set<Path> folders = new HashSet<>();
+        private List<Deferred> landings = new ArrayList<>();
         private final Set<Path> emptied = ConcurrentHashMap.newKeySet();
         private final Map<String, List<Map<String, Object>>> fileEvents = new LinkedHashMap<>();
         private int pending;
@@ -1304,6 +1394,11 @@ public class SyncEngine {
             emptied.clear();
         }
 
+        /** A fetched file to land with the next journal batch ({@link #flush}). */
+        synchronized void toLand(Deferred d) {
+            landings.add(d);
+        }
+
         /** A folder a download was just renamed into: fsynced before the journal batch that records it commits. */
         synchronized void folderToSync(Path folder) {
             folders.add(folder);
@@ -1347,7 +1442,8 @@ public class SyncEngine {
          * workers go on recording steps while a batch is written (they used to wait for the database behind this lock
          * for a third of a download). Batches commit one at a time in the order they were taken; a worker that finds
          * one being committed leaves its changes for the next. A batch that fails to commit is put back before newer
-         * changes, to go with the next one.
+         * changes, to go with the next one. The fetched files waiting to land do so first ({@link #landAll}), so the
+         * batch records them.
          */
         void flush(boolean force) {
             if (force) {
@@ -1356,6 +1452,10 @@ public class SyncEngine {
                 return;
             }
             try {
+                List<Deferred> waiting = takeLandings(force);
+                if (!waiting.isEmpty()) {
+                    landAll(waiting, this);
+                }
                 Pending batch = take(force);
                 if (batch == null) {
                     return;
@@ -1374,9 +1474,22 @@ public class SyncEngine {
             }
         }
 
+        private boolean due() {
+            return pending + landings.size() >= 200 || System.nanoTime() - lastFlush > 1_000_000_000L;
+        }
+
+        /** The fetched files waiting to land, when a batch is due (or {@code force}). */
+        private synchronized List<Deferred> takeLandings(boolean force) {
+            if (landings.isEmpty() || (!force && !due())) {
+                return List.of();
+            }
+            List<Deferred> taken = landings;
+            landings = new ArrayList<>();
+            return taken;
+        }
+
         private synchronized Pending take(boolean force) {
-            boolean due = pending >= 200 || System.nanoTime() - lastFlush > 1_000_000_000L;
-            if (!force && !due) {
+            if (!force && !due()) {
                 return null;
             }
             for (var e : fileEvents.entrySet()) {

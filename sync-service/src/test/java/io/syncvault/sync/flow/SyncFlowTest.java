@@ -198,10 +198,13 @@ class SyncFlowTest {
 
         Path copy = SyncFixture.newFolder();
         long folderSyncs = engine.folderSyncs();
+        long flushes = engine.fileSystemFlushes();
         JsonPath down = runAndWait(createItem(SyncFixture.spec(copy, prefix, "DOWNLOAD", "REMOTE_WINS")));
         assertThat(down.getString("status")).isEqualTo("SUCCEEDED");
         assertThat(down.getLong("result.downloaded")).isEqualTo(41);
-        // durable downloads (the default): the two folders the files were renamed into were fsynced before the journal
+        // durable downloads (the default): the batch's 40 files were made durable by a flush or a few of their file
+        // system, not an fsync each, and the two folders the files were renamed into were fsynced before the journal
+        assertThat(engine.fileSystemFlushes() - flushes).isBetween(1L, 10L);
         assertThat(engine.folderSyncs() - folderSyncs).isGreaterThanOrEqualTo(2);
         assertThat(localTree(copy)).isEqualTo(localTree(dir));
         assertThat(Files.getLastModifiedTime(copy.resolve("small/7.txt")).toMillis()).isEqualTo(T0 + 7);
