@@ -1,20 +1,18 @@
 package io.syncvault.storage.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.smallrye.jwt.build.Jwt;
 import io.syncvault.platform.Roles;
 import io.syncvault.platform.testing.LocalInfrastructure;
+import io.syncvault.storage.support.GatewayJar;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -54,13 +52,9 @@ class GatewayJarIT {
     }
 
     private Process start(int port, String passphrase, Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", Path.of("target", "quarkus-app", "quarkus-run.jar").toAbsolutePath().toString());
+        ProcessBuilder pb = GatewayJar.builder(port, jwt.get("mp.jwt.verify.publickey.location"),
+                local.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), dir.resolve("default"));
         Map<String, String> env = pb.environment();
-        env.put("SYNCVAULT_HTTP_PORT", String.valueOf(port));
-        env.put("SYNCVAULT_JWT_PUBLIC_KEY", jwt.get("mp.jwt.verify.publickey.location"));
-        env.put("KAFKA_BOOTSTRAP_SERVERS", local.getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
-        env.put("SYNCVAULT_GATEWAY_STORES_DEFAULT_ROOT", dir.resolve("default").toString());
         env.put("SYNCVAULT_GATEWAY_STORES_VAULT_PROVIDER", "local");
         env.put("SYNCVAULT_GATEWAY_STORES_VAULT_ROOT", dir.resolve("vault").toString());
         env.put("SYNCVAULT_GATEWAY_STORES_VAULT_COMPRESSION", "gzip");
@@ -72,21 +66,13 @@ class GatewayJarIT {
         return pb.start();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void startsFromEnvironmentOnlyAndRefusesAWrongPassphrase() throws Exception {
-        int port = freePort();
+        int port = GatewayJar.freePort();
         gateway = start(port, "the right passphrase", dir.resolve("first.log"));
         HttpClient http = HttpClient.newHttpClient();
         URI base = URI.create("http://127.0.0.1:" + port);
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().until(() ->
-                http.send(HttpRequest.newBuilder(base.resolve("/q/health/live")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        GatewayJar.awaitLive(http, base);
         String token = Jwt.issuer("syncvault").upn("jar-it").groups(Set.of(Roles.READ, Roles.WRITE)).expiresIn(600).sign();
 
         HttpResponse<String> stores = http.send(HttpRequest.newBuilder(base.resolve("/v1/stores"))
@@ -108,7 +94,7 @@ class GatewayJarIT {
         gateway.destroy();
         gateway.waitFor();
 
-        gateway = start(freePort(), "a wrong passphrase", dir.resolve("second.log"));
+        gateway = start(GatewayJar.freePort(), "a wrong passphrase", dir.resolve("second.log"));
         assertThat(gateway.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         assertThat(gateway.exitValue()).isNotZero();
         assertThat(Files.readString(dir.resolve("second.log")))
