@@ -925,11 +925,18 @@ public class SyncEngine {
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
             // read from the temp name: the same file as the target after the move, and not yet where a program
             // could edit it; read from the target, an edit made just after the move would be journaled as synced
-            Map<String, Object> a = Files.readAttributes(tmp, "unix:lastModifiedTime,dev", LinkOption.NOFOLLOW_LINKS);
+            long actualMtime;
+            Object device = null;
+            if (flushesFileSystems()) {
+                Map<String, Object> a = Files.readAttributes(tmp, "unix:lastModifiedTime,dev", LinkOption.NOFOLLOW_LINKS);
+                actualMtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
+                device = a.get("dev");
+            } else {
+                actualMtime = Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis();
+            }
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
             fetched = true;
-            return new Landing(rel, tmp, target, expectedLocal, got.bytes(), ((FileTime) a.get("lastModifiedTime")).toMillis(),
-                    got.sha256(), tag, a.get("dev"));
+            return new Landing(rel, tmp, target, expectedLocal, got.bytes(), actualMtime, got.sha256(), tag, device);
         } finally {
             if (!fetched) {
                 Files.deleteIfExists(tmp);
