@@ -68,7 +68,17 @@ public final class LocalProvider implements StorageProvider {
     static final String TEMP_PREFIX = ".svtmp-";
     private static final String INTERNAL = ".syncvault";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * A generator per thread (DRBG, seeded once): the default one (NativePRNG) reads the kernel's random device under one
+     * lock for every call, and the commit threads of batches queued on it for temp names and version tags.
+     */
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(() -> {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    });
     private static final int MAX_SEGMENT_BYTES = 255;
     /** The record's attribute: a two-letter name leaves the value 68 bytes inside a 256-byte ext4 inode. */
     static final String RECORD_ATTRIBUTE = "sv";
@@ -1014,7 +1024,7 @@ public final class LocalProvider implements StorageProvider {
 
     static String randomHex(int bytes) {
         byte[] b = new byte[bytes];
-        RANDOM.nextBytes(b);
+        RANDOM.get().nextBytes(b);
         return HexFormat.of().formatHex(b);
     }
 
