@@ -999,7 +999,7 @@ public class SyncEngine {
                     FileSystemFlush.flush(path);
                     fileSystemFlushes.incrementAndGet();
                     flushed.add(device);
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException | LinkageError e) {
                     LOG.warnf("%s; the files waiting there are fsynced one by one", e.getMessage());
                 }
             });
