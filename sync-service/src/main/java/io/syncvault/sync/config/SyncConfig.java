@@ -40,8 +40,8 @@ public interface SyncConfig {
     int fileEventBatch();
 
     /**
-     * Whether a downloaded file is fsynced before it is renamed into place, and its folder before the journal records
-     * it. Without, a power loss (not a crash of this process) can take back files the journal already records as
+     * Whether a downloaded file is made durable before it is renamed into place (an fsync, or for batch downloads the
+     * flush of {@link #flushFileSystem()}), and its folder before the journal records it. Without, a power loss (not a crash of this process) can take back files the journal already records as
      * synced, and the next run would take them for local deletes or edits and send those to the remote. false trades
      * that for speed, for folders that can be downloaded again.
      */
