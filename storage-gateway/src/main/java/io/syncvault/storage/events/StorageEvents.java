@@ -35,7 +35,8 @@ import org.jboss.logging.Logger;
  * subject {@code <store>/<key>}. An event is sent only after the provider reported the change
  * durable, and the request waits for the broker's acknowledgement (bounded) so events keep the
  * order of the writes. The gateway keeps no database: an event the broker refuses (or that finds
- * no room before its wait ends) is kept in the {@link EventSpool} and sent again from there. A batch
+ * no room before its wait ends) is kept in the {@link EventSpool} and sent again from there; events on their way
+ * are noted there too, so a crash of the process does not lose them. A batch
  * request collects the events of all its changes in one {@link Acks}, sends them in order once
  * its writes are durable together, and waits for them before it answers, so its events travel
  * to the broker in a few requests.
@@ -101,12 +102,16 @@ public class StorageEvents {
             throw new IllegalStateException(e);
         }
         EventSpool.Spooled event = new EventSpool.Spooled(UUID.randomUUID().toString(), type, subject, Instant.now(), json);
-        acks.add(type + " for " + subject, deadline -> {
+        acks.add(type + " for " + subject, spool, event, deadline -> {
             CompletableFuture<Void> acked = new CompletableFuture<>();
-            spool.keepIfRefused(acked, event);
+            CompletableFuture<Void> settled = spool.keepIfRefused(acked, event);
             send(event, acked, deadline);
-            return acked;
+            return new Sent(acked, settled);
         });
+    }
+
+    /** An event handed to the producer: {@code acked} by the broker, {@code settled} once taken or kept in the spool. */
+    record Sent(CompletableFuture<Void> acked, CompletableFuture<Void> settled) {
     }
 
     /** Sends {@code event}, completing {@code acked} with the broker's answer; fails it when no room comes free by {@code deadline}. */
@@ -210,9 +215,10 @@ public class StorageEvents {
         private final boolean immediate;
         /** Events not sent yet, in order (one key may be written twice in a batch: both are announced). */
         private final List<Unsent> unsent = new ArrayList<>();
+        private EventSpool spool;
 
         /** An event to send: {@code send} is given the time (nanoTime) by which it must have found room. */
-        private record Unsent(String what, LongFunction<CompletableFuture<Void>> send) {
+        private record Unsent(String what, EventSpool.Spooled event, LongFunction<Sent> send) {
         }
 
         private Acks(boolean immediate) {
@@ -227,27 +233,37 @@ public class StorageEvents {
             return new Acks(false);
         }
 
-        void add(String what, LongFunction<CompletableFuture<Void>> send) {
+        void add(String what, EventSpool spool, EventSpool.Spooled event, LongFunction<Sent> send) {
+            this.spool = spool;
+            unsent.add(new Unsent(what, event, send));
             if (immediate) {
-                long deadline = System.nanoTime() + WAIT_NANOS;
-                await(what, send.apply(deadline), deadline);
-            } else {
-                unsent.add(new Unsent(what, send));
+                awaitAll();
             }
         }
 
         /**
          * Sends every event added so far, in order (each as room comes free), then waits for them: at most a few
-         * seconds for each {@link #IN_FLIGHT} events.
+         * seconds for each {@link #IN_FLIGHT} events. They are noted in the spool as on their way first, until each
+         * was taken or kept, so a crash of the gateway meanwhile does not lose them.
          */
         public void awaitAll() {
+            if (unsent.isEmpty()) {
+                return;
+            }
+            CompletableFuture<Void> allSettled = new CompletableFuture<>();
+            spool.inFlight(unsent.stream().map(Unsent::event).toList(), allSettled);
             long deadline = System.nanoTime() + WAIT_NANOS * (1 + unsent.size() / IN_FLIGHT);
-            List<CompletableFuture<Void>> sent = new ArrayList<>();
-            for (Unsent event : unsent) {
-                sent.add(event.send().apply(deadline));
+            List<Sent> sent = new ArrayList<>();
+            try {
+                for (Unsent event : unsent) {
+                    sent.add(event.send().apply(deadline));
+                }
+            } finally {
+                CompletableFuture.allOf(sent.stream().map(Sent::settled).toArray(CompletableFuture[]::new))
+                        .whenComplete((done, failure) -> allSettled.complete(null));
             }
             for (int i = 0; i < sent.size(); i++) {
-                await(unsent.get(i).what(), sent.get(i), deadline);
+                await(unsent.get(i).what(), sent.get(i).acked(), deadline);
             }
             unsent.clear();
         }

@@ -64,4 +64,30 @@ class EventSpoolTest {
         assertThat(again.size()).isEqualTo(2);
         assertThat(dir.resolve("unreadable-" + garbage.getFileName())).exists();
     }
+
+    @Test
+    void eventsOnTheirWayAreNotedUntilSettledAndKeptAtTheNextStartIfTheProcessDiedMeanwhile() throws Exception {
+        Path dir = root.resolve("spool");
+        EventSpool spool = new EventSpool(dir);
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        spool.inFlight(List.of(event("a"), event("b")), settled);
+        assertThat(spool.inFlightFiles()).isEqualTo(1);
+        assertThat(spool.pending(10)).as("on their way, not kept").isEmpty();
+        settled.complete(null);
+        assertThat(spool.inFlightFiles()).isZero();
+
+        // the process dies with two events of a batch and one of a single write on their way
+        spool.inFlight(List.of(event("c"), event("d")), new CompletableFuture<>());
+        spool.inFlight(List.of(event("e")), new CompletableFuture<>());
+        assertThat(spool.inFlightFiles()).isEqualTo(2);
+
+        EventSpool again = new EventSpool(dir);
+        assertThat(again.inFlightFiles()).isZero();
+        List<String> kept = new java.util.ArrayList<>();
+        for (Path p : again.pending(10)) {
+            kept.add(again.read(p).id());
+        }
+        assertThat(kept).containsExactly("c", "d", "e");
+        assertThat(again.read(again.pending(10).get(0))).isEqualTo(event("c"));
+    }
 }

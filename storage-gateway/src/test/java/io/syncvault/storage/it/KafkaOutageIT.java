@@ -44,7 +44,7 @@ class KafkaOutageIT {
     OwnBroker broker;
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop(org.junit.jupiter.api.TestInfo test) throws Exception {
         if (gateway != null && gateway.isAlive()) {
             gateway.destroy();
             gateway.waitFor();
@@ -52,24 +52,44 @@ class KafkaOutageIT {
         if (broker != null) {
             broker.close();
         }
+        // the processes' logs outlive the test's folder, to read after a failure
+        Path logs = Files.createDirectories(Path.of("target", "kafka-outage-it", test.getTestMethod().orElseThrow().getName()));
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                Files.copy(log, logs.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** No call to the gateway waits longer: a hang shows as a failure of its own. */
+    static final Duration TIMEOUT = Duration.ofSeconds(20);
+    final HttpClient http = HttpClient.newHttpClient();
+    URI base;
+    String token;
+
+    /**
+     * Starts the packaged gateway on the test's broker, its data (and event spool) in the test's folder; the producer
+     * gives an event up after {@code deliveryTimeoutMs}, and kept events are sent again every second.
+     */
+    private void startGateway(long deliveryTimeoutMs, String log) throws Exception {
+        Map<String, String> jwt = LocalInfrastructure.jwtKeys();
+        System.setProperty("smallrye.jwt.sign.key.location", jwt.get("smallrye.jwt.sign.key.location"));
+        int port = GatewayJar.freePort();
+        ProcessBuilder pb = GatewayJar.builder(port, jwt.get("mp.jwt.verify.publickey.location"), broker.bootstrap(),
+                dir.resolve("store"), "-Dmp.messaging.outgoing.events.delivery.timeout.ms=" + deliveryTimeoutMs,
+                "-Dmp.messaging.outgoing.events.request.timeout.ms=1000", "-Dsyncvault.events.spool-retry=1s");
+        pb.environment().put("SYNCVAULT_DATA_DIR", dir.resolve("data").toString());
+        gateway = pb.redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start();
+        base = URI.create("http://127.0.0.1:" + port);
+        GatewayJar.awaitLive(http, base);
+        token = Jwt.issuer("syncvault").upn("outage-it").groups(Set.of(Roles.READ, Roles.WRITE)).expiresIn(600).sign();
     }
 
     @Test
     void writesDuringAnOutageStandAndTheirEventsArriveOnceTheBrokerIsBack() throws Exception {
-        Map<String, String> jwt = LocalInfrastructure.jwtKeys();
-        System.setProperty("smallrye.jwt.sign.key.location", jwt.get("smallrye.jwt.sign.key.location"));
         broker = OwnBroker.start(Files.createDirectories(dir.resolve("kafka")), "storage.events");
-        int port = GatewayJar.freePort();
-        // the producer gives an event up after 3 s instead of 2 min, and kept events are sent again every second
-        ProcessBuilder pb = GatewayJar.builder(port, jwt.get("mp.jwt.verify.publickey.location"), broker.bootstrap(),
-                dir.resolve("store"), "-Dmp.messaging.outgoing.events.delivery.timeout.ms=3000",
-                "-Dmp.messaging.outgoing.events.request.timeout.ms=1000", "-Dsyncvault.events.spool-retry=1s");
-        pb.environment().put("SYNCVAULT_DATA_DIR", dir.resolve("data").toString());
-        gateway = pb.redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
-        HttpClient http = HttpClient.newHttpClient();
-        URI base = URI.create("http://127.0.0.1:" + port);
-        GatewayJar.awaitLive(http, base);
-        String token = Jwt.issuer("syncvault").upn("outage-it").groups(Set.of(Roles.READ, Roles.WRITE)).expiresIn(600).sign();
+        // the producer gives an event up after 3 s instead of 2 min
+        startGateway(3000, "gateway.log");
         Path spool = dir.resolve("data/gateway-events");
 
         try (KafkaCompanion kafka = new KafkaCompanion(broker.bootstrap())) {
@@ -83,10 +103,12 @@ class KafkaOutageIT {
         // the write stands: stored and answered, its event kept once the producer gives it up
         assertThat(put(http, base, token, "during.txt")).isEqualTo(201);
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(base.resolve("/v1/stores/default/objects/during.txt"))
-                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(TIMEOUT).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(get.body()).isEqualTo("written to during.txt");
-        await().atMost(Duration.ofSeconds(30)).until(() -> kept(http, base) == 1.0);
-        assertThat(spoolFiles(spool)).hasSize(1);
+        // kept once the producer gives it up (3 s), and no note of it on its way any more
+        await().atMost(Duration.ofSeconds(60)).until(() -> spoolFiles(spool).size() == 1
+                && spoolFiles(spool).get(0).getFileName().toString().matches("[0-9].*"));
+        assertThat(kept(http, base)).isEqualTo(1.0);
         Thread.sleep(3000);
         assertThat(kept(http, base)).as("still kept while the broker is away").isEqualTo(1.0);
 
@@ -108,8 +130,32 @@ class KafkaOutageIT {
         }
     }
 
+    @Test
+    void eventsOnTheirWayWhenTheGatewayIsKilledArriveAfterItsRestart() throws Exception {
+        broker = OwnBroker.start(Files.createDirectories(dir.resolve("kafka")), "storage.events");
+        // the producer would hold the event for two minutes while the broker is away
+        startGateway(120_000, "gateway.log");
+        Path spool = dir.resolve("data/gateway-events");
+        broker.kill();
+        // answered once its wait for the acknowledgement ends; the event is still with the producer
+        assertThat(put(http, base, token, "in-flight.txt")).isEqualTo(201);
+        assertThat(kept(http, base)).as("not refused yet, so not kept").isEqualTo(0.0);
+        gateway.destroyForcibly(); // SIGKILL: the producer's buffer goes with the process
+        gateway.waitFor();
+
+        broker.start();
+        startGateway(120_000, "gateway-restarted.log");
+        try (KafkaCompanion kafka = new KafkaCompanion(broker.bootstrap())) {
+            ConsumerTask<String, String> all = kafka.consumeStrings().fromTopics("storage.events");
+            await().atMost(Duration.ofSeconds(60)).until(() -> subjects(all.getRecords()).contains("default/in-flight.txt"));
+            all.stop();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> kept(http, base) == 0.0);
+        assertThat(spoolFiles(spool)).isEmpty();
+    }
+
     private static int put(HttpClient http, URI base, String token, String key) throws Exception {
-        return http.send(HttpRequest.newBuilder(base.resolve("/v1/stores/default/objects/" + key))
+        return http.send(HttpRequest.newBuilder(base.resolve("/v1/stores/default/objects/" + key)).timeout(TIMEOUT)
                 .header("Authorization", "Bearer " + token)
                 .PUT(HttpRequest.BodyPublishers.ofString("written to " + key)).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode();
@@ -117,7 +163,7 @@ class KafkaOutageIT {
 
     /** The gauge {@code syncvault_events_kept}, as the metrics endpoint reports it. */
     private static double kept(HttpClient http, URI base) throws Exception {
-        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/q/metrics")).build(),
+        String metrics = http.send(HttpRequest.newBuilder(base.resolve("/q/metrics")).timeout(TIMEOUT).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = Pattern.compile("(?m)^syncvault_events_kept(?:\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
