@@ -41,9 +41,10 @@ public interface SyncConfig {
 
     /**
      * Whether a downloaded file is made durable before it is renamed into place (an fsync, or for batch downloads the
-     * flush of {@link #flushFileSystem()}), and its folder before the journal records it. Without, a power loss (not a crash of this process) can take back files the journal already records as
-     * synced, and the next run would take them for local deletes or edits and send those to the remote. false trades
-     * that for speed, for folders that can be downloaded again.
+     * flush of {@link #flushFileSystem()}), and its folder before the journal records it. Without, a power loss (not a
+     * crash of this process) can take back files the journal already records as synced, and the next run would take
+     * them for local deletes or edits and send those to the remote. false trades that for speed, for folders that can
+     * be downloaded again.
      */
     @WithDefault("true")
     boolean durableDownloads();
