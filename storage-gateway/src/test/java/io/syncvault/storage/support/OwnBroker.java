@@ -23,6 +23,7 @@ import org.apache.kafka.common.Uuid;
 public final class OwnBroker implements AutoCloseable {
 
     private static final Path LIB = Path.of("..", "deploy", "local", ".cache", "kafka", "lib");
+    private static final Path CONFIG = Path.of("..", "deploy", "local", "kafka", "server.properties");
 
     private final Path dir;
     private final int port;
@@ -41,26 +42,12 @@ public final class OwnBroker implements AutoCloseable {
         }
         int port = GatewayJar.freePort();
         int controller = GatewayJar.freePort();
+        // the local broker's configuration (deploy/local/kafka), on this broker's ports and folder
         Path conf = dir.resolve("server.properties");
-        Files.writeString(conf, String.join("\n",
-                "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controller,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data").toAbsolutePath(),
-                "num.partitions=3",
-                "offsets.topic.replication.factor=1",
-                "offsets.topic.num.partitions=3",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
-                "min.insync.replicas=1",
-                "default.replication.factor=1",
-                "group.initial.rebalance.delay.ms=0",
-                "auto.create.topics.enable=false") + "\n");
+        Files.writeString(conf, Files.readString(CONFIG)
+                .replace("127.0.0.1:9092", "127.0.0.1:" + port)
+                .replace("127.0.0.1:9093", "127.0.0.1:" + controller)
+                .replace("@DATA@", dir.resolve("data").toAbsolutePath().toString()));
         Process format = java(dir.resolve("format.log"), "-Xmx128m", "kafka.tools.StorageTool", "format",
                 "-t", Uuid.randomUuid().toString(), "-c", conf.toAbsolutePath().toString());
         if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
