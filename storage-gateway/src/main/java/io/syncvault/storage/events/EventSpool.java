@@ -134,7 +134,7 @@ public class EventSpool {
         });
     }
 
-    /** The events noted as on their way to the broker, in all in-flight files (tests, metrics). */
+    /** How many in-flight files there are (one per request whose events are on their way; tests). */
     public int inFlightFiles() {
         try (DirectoryStream<Path> all = Files.newDirectoryStream(dir, IN_FLIGHT + "*" + SUFFIX)) {
             int n = 0;
