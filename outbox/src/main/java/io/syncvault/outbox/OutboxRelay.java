@@ -4,6 +4,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.platform.CloudEventMessages;
 import io.syncvault.platform.DbClock;
+import io.syncvault.platform.PoolRecovery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -45,6 +46,7 @@ public class OutboxRelay {
     private final URI source;
     private final Duration keepSent;
     private final DbClock clock;
+    private final PoolRecovery pool;
     private final ReentrantLock relaying = new ReentrantLock();
     private final AtomicBoolean more = new AtomicBoolean();
     /**
@@ -56,8 +58,9 @@ public class OutboxRelay {
 
     public OutboxRelay(EntityManager em,
             @Channel("events") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2 * BATCH) Emitter<String> emitter,
-            ManagedExecutor executor, EventsConfig config, DbClock clock) {
+            ManagedExecutor executor, EventsConfig config, DbClock clock, PoolRecovery pool) {
         this.clock = clock;
+        this.pool = pool;
         this.em = em;
         this.emitter = emitter;
         this.executor = executor;
@@ -89,6 +92,9 @@ public class OutboxRelay {
             }
         } catch (RuntimeException e) {
             LOG.warnf("outbox relay stopped, will retry: %s", e.getMessage());
+            // the relay asks the database every second: after a restart of it, it is often the first to find the
+            // pool's connections dead, and has the pool drop them before a request fails on one
+            pool.failed(e);
         } finally {
             relaying.unlock();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.enterprise.inject.Instance;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -28,6 +29,13 @@ public class ProblemMapper {
     public static final String PROBLEM_JSON = "application/problem+json";
     private static final String TYPE_PREFIX = "urn:syncvault:problem:";
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    /** The database pool's recovery, in services that have a database. */
+    private final Instance<PoolRecovery> pools;
+
+    public ProblemMapper(Instance<PoolRecovery> pools) {
+        this.pools = pools;
+    }
 
     /** A problem's answer: a 503 says when to try again, a 416 with the object's size says that size. */
     @ServerExceptionMapper
@@ -86,9 +94,21 @@ public class ProblemMapper {
         return respond(status, title.toLowerCase().replaceAll("[^a-z0-9]+", "-"), title, e.getMessage(), Map.of());
     }
 
-    /** 500: the failure is logged with a reference, and only the reference is said. */
+    /**
+     * A failure no other mapper claims. When the database is out of reach (no connection, the pool's wait timed out,
+     * a deadlock, a shutdown: {@link DatabaseFailures#unavailable}) a 503 the client may send again, the transaction
+     * having been rolled back; a lost connection also has the pool drop its other dead ones ({@link PoolRecovery}).
+     * Else a 500: the failure is logged with a reference, and only the reference is said.
+     */
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DatabaseFailures.unavailable(e)) {
+            LOG.warnf("database unavailable: %s", e.getMessage());
+            if (pools.isResolvable()) {
+                pools.get().failed(e);
+            }
+            return unavailable("database-unavailable", "the database is not available; retry later");
+        }
         return internalError(e);
     }
 

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.syncvault.platform.DatabaseFailures;
+import io.syncvault.platform.PoolRecovery;
 import io.syncvault.state.Namespace;
 import io.syncvault.state.SyncState;
 import io.syncvault.state.config.StateConfig;
@@ -44,14 +46,16 @@ public class StateChangesConsumer {
     private final ObjectMapper json;
     private final EntityManager em;
     private final String node;
+    private final PoolRecovery pool;
 
     public StateChangesConsumer(StateService states, NamespaceService namespaces, ObjectMapper json, EntityManager em,
-            StateConfig config) {
+            StateConfig config, PoolRecovery pool) {
         this.states = states;
         this.namespaces = namespaces;
         this.json = json;
         this.em = em;
         this.node = config.nodeId();
+        this.pool = pool;
     }
 
     @Incoming("state-changes")
@@ -121,7 +125,12 @@ public class StateChangesConsumer {
                 });
                 return;
             } catch (RuntimeException e) {
-                boolean outage = unavailable(e);
+                // the database's failure (not the record's) is waited out, however long it lasts: the record is
+                // applied once the database is back, and the records behind it wait (this partition's order is the
+                // states' order). Skipping it, as after a failure of the record itself, would lose that version here
+                // for good, since its offset is then committed.
+                boolean outage = DatabaseFailures.unavailable(e);
+                pool.failed(e);
                 if (!outage && attempt >= ATTEMPTS) {
                     throw e;
                 }
@@ -136,29 +145,6 @@ public class StateChangesConsumer {
                 pause = Math.min(pause * 2, MAX_PAUSE_MILLIS);
             }
         }
-    }
-
-    /**
-     * Whether a failure is the database's (no connection, the pool's wait timed out, a deadlock or serialization
-     * failure, a shutdown) rather than the record's. Such a failure is waited out, however long it lasts: the
-     * record is applied once the database is back, and the records behind it wait (this partition's order is
-     * the states' order). Skipping it, as after a failure of the record itself, would lose that version here
-     * for good, since its offset is then committed.
-     */
-    public static boolean unavailable(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLException sql) {
-                String state = sql.getSQLState();
-                // no state: the pool or the driver before the server answered; 08 connection, 40 rollback
-                // (deadlock, serialization), 53 resources, 57 operator (shutdown), 55P03 lock not available
-                return state == null || state.startsWith("08") || state.startsWith("40") || state.startsWith("53")
-                        || state.startsWith("57") || state.equals("55P03");
-            }
-        }
-        return false;
     }
 
     /** Waiting to apply a record was interrupted (the service stops): the record was not applied. */

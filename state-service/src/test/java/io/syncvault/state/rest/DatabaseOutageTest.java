@@ -6,11 +6,14 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.syncvault.platform.testing.DatabaseRestart;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -58,7 +61,7 @@ class DatabaseOutageTest {
                     s.execute("alter database \"" + db + "\" allow_connections true");
                 }
             }
-            // the pool's connections that the outage ended fail once each (503 again) before new ones are opened
+            // the pool dropped the connections the outage ended when the first request failed on one
             int afterwards = await().atMost(Duration.ofSeconds(30)).until(() -> StateApiTest.reader().when()
                     .get("/v1/namespaces/" + ns + "/states/during-outage").statusCode(), status -> status != 503);
             assertThat(afterwards).as("nothing was written during the outage").isEqualTo(404);
@@ -67,5 +70,23 @@ class DatabaseOutageTest {
             // the pooled connections the outage ended that no request has borrowed since: gone before the next test
             pool.flush(AgroalDataSource.FlushMode.INVALID);
         }
+    }
+
+    /**
+     * A restart or failover of the database ends every pooled connection while the service is idle. The first request
+     * then fails on one (a 503 to send again), and the pool drops the other dead ones: the requests after it succeed,
+     * where each idle connection used to fail one request of its own.
+     */
+    @Test
+    void afterTheDatabaseEndedThePoolsConnectionsAtMostOneRequestFails() throws Exception {
+        String ns = StateApiTest.namespace("LAST_WRITE_WINS");
+        DatabaseRestart.idleConnections(pool, 4);
+        DatabaseRestart.endSessions();
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(StateApiTest.reader().when().get("/v1/namespaces/" + ns + "/states/after-restart").statusCode());
+        }
+        assertThat(statuses).as("answers after the restart").containsOnly(503, 404).endsWith(404);
+        assertThat(statuses.stream().filter(status -> status == 503).count()).as("503s in %s", statuses).isLessThanOrEqualTo(1);
     }
 }
