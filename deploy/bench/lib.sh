@@ -103,13 +103,22 @@ write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; 
 # phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway, the broker and PostgreSQL
 # since cpu_start, as "service/gateway/broker/database", PHASE_JIT to the part of the two services' CPU that
 # their JIT compilers used, and PHASE_WRITES to the write calls of the service and the gateway
+# the CPU the whole machine spent since boot, in seconds: every process and kernel thread (write-back, the loop
+# device, interrupts) but idle and I/O wait; a measured interval's difference is MACHINE_S
+machine_s() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8+$9)/hz; exit}' /proc/stat
+}
+machine_start() { MACHINE0=$(machine_s); }
+machine_stop() { MACHINE_S=$(secs $MACHINE0 "$(machine_s)"); }
 cpu_start() {
+  machine_start
   BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID); CPU0_DB=$(db_cpu_s)
   JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
   WRITES0_SV=$(write_calls $SV_PID); WRITES0_GW=$(write_calls $GW_PID)
   profile start
 }
 phase_cpu() {
+  machine_stop
   profile stop
   PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
   PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))/$(secs $CPU0_DB $(db_cpu_s))"
