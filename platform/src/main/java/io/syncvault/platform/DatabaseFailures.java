@@ -55,9 +55,6 @@ public final class DatabaseFailures {
             if (t instanceof SQLException sql) {
                 return sql;
             }
-            if (t.getCause() == t) {
-                return null;
-            }
         }
         return null;
     }
