@@ -7,19 +7,25 @@
 
 # a fresh work folder in WORK, removed at exit with the processes in PIDS (kept with KEEP=1).
 # With FRESH_EXT4=1 (the benches' --fresh-ext4) WORK is a new ext4 file system with a journal, as
-# mkfs.ext4 makes it, on a sparse loop-mounted image beside it: every tool then starts from the same
+# mkfs.ext4 makes it, on a sparse image beside it: every tool then starts from the same
 # clean state. Where /tmp is ext4 without a journal (as on some VMs), creating a file costs a scan past
 # every inode freed in the last 1 to 6 minutes, so the runs after a mass deletion (the previous
 # benchmark's cleanup) measure that scan; the first tool measured pays the most.
+# The image is attached as a loop device with direct I/O where the kernel allows it, so that the loop device
+# writes through to the disk as a disk would: a buffered one copies every written byte into the image's own
+# page cache too, and turns each flush of the file system (each fsync) into an fsync of the whole image file.
 bench_workdir() {
   WORK=$(mktemp -d "/tmp/$1.XXXXXX")
   PIDS=()
+  LOOP_DEV=
   trap bench_cleanup EXIT
   if [ "${FRESH_EXT4:-0}" = 1 ]; then
     truncate -s 16G "$WORK.img"
-    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$WORK.img"
-    mount -o loop "$WORK.img" "$WORK"
-    echo "== work folder: a fresh ext4 file system (journaled) on $WORK.img"
+    LOOP_DEV=$(losetup --direct-io=on -f --show "$WORK.img")
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$LOOP_DEV"
+    mount "$LOOP_DEV" "$WORK"
+    local dio; dio=$(cat "/sys/block/${LOOP_DEV#/dev/}/loop/dio" 2>/dev/null || echo 0)
+    echo "== work folder: a fresh ext4 file system (journaled) on $WORK.img ($LOOP_DEV, direct I/O $([ "$dio" = 1 ] && echo on || echo "off: the kernel refused it"))"
   fi
 }
 bench_cleanup() {
@@ -28,7 +34,7 @@ bench_cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then
     echo "kept $WORK"
   elif mountpoint -q "$WORK"; then
-    umount "$WORK" && rm -f "$WORK.img" && rmdir "$WORK"
+    umount "$WORK" && { [ -z "$LOOP_DEV" ] || losetup -d "$LOOP_DEV"; } && rm -f "$WORK.img" && rmdir "$WORK"
   else
     rm -rf "$WORK"
   fi
