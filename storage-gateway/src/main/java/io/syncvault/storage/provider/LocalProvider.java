@@ -2,6 +2,7 @@ package io.syncvault.storage.provider;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.platform.FileSystemFlush;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -107,6 +108,12 @@ public final class LocalProvider implements StorageProvider {
      */
     private final ThreadLocal<Set<Path>> deferredFolderSyncs = new ThreadLocal<>();
     private final AtomicLong folderSyncs = new AtomicLong();
+    private final AtomicLong objectFsyncs = new AtomicLong();
+    /**
+     * The objects written within a {@link #durableTogether} (a batch) share flushes of the store's file system
+     * instead of an fsync each; null where a flush cannot be trusted ({@link FileSystemFlush#available}).
+     */
+    private final FlushGroup flushGroup;
 
     public LocalProvider(Path root) {
         this(root, true);
@@ -129,6 +136,8 @@ public final class LocalProvider implements StorageProvider {
             folderLocks[i] = new ReentrantReadWriteLock();
         }
         this.recordsOnFiles = useAttributes && attributesWork(metaRoot);
+        Path fileSystem = this.root;
+        this.flushGroup = FileSystemFlush.available() ? new FlushGroup(() -> FileSystemFlush.flush(fileSystem)) : null;
     }
 
     /**
@@ -164,6 +173,16 @@ public final class LocalProvider implements StorageProvider {
     /** How many folder fsyncs this provider has run (tests). */
     long folderSyncs() {
         return folderSyncs.get();
+    }
+
+    /** Objects made durable by an fsync of their own. */
+    long objectFsyncs() {
+        return objectFsyncs.get();
+    }
+
+    /** Flushes of the store's file system that made a batch's objects durable (0 where none can be trusted). */
+    long fileSystemFlushes() {
+        return flushGroup == null ? 0 : flushGroup.flushes();
     }
 
     /** Whether records are kept in extended attributes here (false: sidecars only). */
@@ -395,8 +414,15 @@ public final class LocalProvider implements StorageProvider {
                     stream.flush();
                     record = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
                     onFile = writeAttribute(temp, record);
-                    // one fsync covers the bytes and the attribute
-                    channel.force(true);
+                    if (deferredSyncs != null && flushGroup != null) {
+                        // in a batch: a flush of the file system, shared with the batch's other objects, covers the
+                        // bytes and the attribute before the object takes its name
+                        flushGroup.awaitDurable();
+                    } else {
+                        // one fsync covers the bytes and the attribute
+                        channel.force(true);
+                        objectFsyncs.incrementAndGet();
+                    }
                 }
                 if (channel.isOpen()) {
                     channel.close();

@@ -3,6 +3,7 @@ package io.syncvault.storage.provider;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.syncvault.platform.FileSystemFlush;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -249,6 +250,54 @@ class LocalProviderTest extends ProviderContract {
         assertThat(local.folderSyncs() - before).as("synced also when the work failed").isEqualTo(perObject);
         assertThat(provider.head(base + "failed/kept")).isPresent();
     }
+    @Test
+    void objectsWrittenTogetherShareFlushesOfTheFileSystemInsteadOfAnFsyncEach() throws Exception {
+        LocalProvider local = (LocalProvider) provider;
+        // the machines SyncVault is built and tested on run Linux 5.8 or later, where syncfs can be trusted
+        assertThat(FileSystemFlush.available()).isTrue();
+        long fsyncs = local.objectFsyncs();
+        put(base + "alone/x", "x".getBytes(), WriteCondition.NONE, Map.of());
+        assertThat(local.objectFsyncs() - fsyncs).as("an object written alone has an fsync of its own").isEqualTo(1);
+
+        // as a batch does: writers opened and filled in one scope, committed by several threads at once
+        long flushes = local.fileSystemFlushes();
+        long fsyncsBefore = local.objectFsyncs();
+        ExecutorService commits = Executors.newFixedThreadPool(8);
+        try {
+            local.durableTogether(() -> {
+                List<Future<ProviderObject>> done = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    ObjectWriter w = provider.openWriter(base + "together/" + i, WriteCondition.NONE, Map.of());
+                    try {
+                        w.stream().write(("object " + i).getBytes());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    done.add(commits.submit(() -> {
+                        try (w) {
+                            return w.commit(Map.of());
+                        }
+                    }));
+                }
+                for (Future<ProviderObject> f : done) {
+                    try {
+                        f.get();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return null;
+            });
+        } finally {
+            commits.shutdownNow();
+        }
+        assertThat(local.objectFsyncs() - fsyncsBefore).as("no object fsynced on its own").isZero();
+        assertThat(local.fileSystemFlushes() - flushes).as("flushes of the file system").isBetween(1L, 40L);
+        for (int i = 0; i < 40; i++) {
+            assertThat(new String(read(base + "together/" + i, 0, -1))).isEqualTo("object " + i);
+        }
+    }
+
     @Test
     void aListingWhileOtherFilesOfTheFolderComeAndGoStillListsEveryFileThatStays() throws Exception {
         int kept = 100;

@@ -3,6 +3,7 @@ package io.syncvault.sync.service;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.syncvault.sync.ConflictStrategy;
+import io.syncvault.platform.FileSystemFlush;
 import io.syncvault.platform.ProblemException;
 import io.syncvault.sync.SyncConflict;
 import io.syncvault.sync.SyncResult;

@@ -1,4 +1,4 @@
-package io.syncvault.sync.service;
+package io.syncvault.platform;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
@@ -10,7 +10,8 @@ import org.jboss.logging.Logger;
 /**
  * Makes everything written to one file system durable in one call: {@code syncfs(2)}, which Java cannot reach
  * without a native call (here through JNA). One such flush for many files written since costs about what writing
- * them out in bulk costs, where an fsync each costs a journal commit and a device flush each.
+ * them out in bulk costs, where an fsync each costs a journal commit and a device flush each. The sync-service's
+ * batch downloads and the gateway's batch writes to a local store use it; each service that does brings JNA.
  *
  * <p>Only on Linux 5.8 and later: before, syncfs did not report a failed write-back, so a flush could not be
  * trusted. Elsewhere {@link #available()} is false and callers fsync each file.
@@ -74,7 +75,7 @@ public final class FileSystemFlush {
         try {
             return Native.load("c", LibC.class);
         } catch (LinkageError | RuntimeException e) {
-            LOG.infof("syncfs cannot be called (%s); downloads are made durable one file at a time", e.toString());
+            LOG.infof("syncfs cannot be called (%s); files are made durable one at a time", e.toString());
             return null;
         }
     }

@@ -1,4 +1,4 @@
-package io.syncvault.sync.service;
+package io.syncvault.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The file-system flush that makes a batch of downloads durable at once. */
+/** The file-system flush that makes a batch of files durable at once. */
 class FileSystemFlushTest {
 
     @TempDir
@@ -27,7 +27,7 @@ class FileSystemFlushTest {
 
     @Test
     void aFlushOfTheFileSystemOfAFileOrFolderReturnsAndAMissingPathIsAnError() throws Exception {
-        // the machines this service is built and tested on run Linux 5.8 or later
+        // the machines SyncVault is built and tested on run Linux 5.8 or later
         assertThat(FileSystemFlush.available()).isTrue();
         Path file = Files.writeString(dir.resolve("written.txt"), "bytes to write back");
         FileSystemFlush.flush(file);
