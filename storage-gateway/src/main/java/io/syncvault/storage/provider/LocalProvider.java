@@ -412,8 +412,8 @@ public final class LocalProvider implements StorageProvider {
                 }
                 if (record == null) {
                     stream.flush();
-                    record = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
-                    onFile = writeAttribute(temp, record);
+                    Record written = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
+                    onFile = writeAttribute(temp, written);
                     if (deferredSyncs != null && flushGroup != null) {
                         // in a batch: a flush of the file system, shared with the batch's other objects, covers the
                         // bytes and the attribute before the object takes its name
@@ -423,6 +423,8 @@ public final class LocalProvider implements StorageProvider {
                         channel.force(true);
                         objectFsyncs.incrementAndGet();
                     }
+                    // kept only once durable: a commit tried again after a failed flush or fsync makes them durable again
+                    record = written;
                 }
                 if (channel.isOpen()) {
                     channel.close();
