@@ -6,10 +6,14 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Makes the writes of many threads durable together: each caller of {@link #awaitDurable} returns once a flush
- * of the whole file system that started after its call has succeeded. The callers that arrive while a flush runs
- * wait for the next one, which one of them runs for all of them: a batch's objects share flushes instead of an
- * fsync each (a journal commit and a device flush each). A failed flush fails every caller it was run for.
+ * Makes the writes of many threads durable together: a caller returns once a flush of the whole file system that
+ * started after its writes has succeeded. The callers that arrive while a flush runs wait for the next one, which
+ * one of them runs for all of them: a batch's objects share flushes instead of an fsync each (a journal commit
+ * and a device flush each). A failed flush fails every caller it was run for.
+ *
+ * <p>A writer may take its {@link #ticket} as soon as its writes are done and wait with it later: every writer
+ * that took a ticket before a flush started is covered by that flush, so a batch that writes all its objects
+ * first and then waits for them needs one flush, shared with whatever else waits then.
  */
 final class FlushGroup {
 
@@ -19,10 +23,10 @@ final class FlushGroup {
         void run() throws IOException;
     }
 
-    /** One flush and the callers it is run for. */
-    private static final class Generation {
-        boolean done;
-        IOException failure;
+    /** One flush and the callers it is run for: those that took it as their ticket before it started. */
+    static final class Ticket {
+        private boolean done;
+        private IOException failure;
     }
 
     private final Flush flush;
@@ -30,29 +34,47 @@ final class FlushGroup {
     private final Condition finished = lock.newCondition();
     private final AtomicLong flushes = new AtomicLong();
     /** The flush running, or null. */
-    private Generation running;
-    /** The flush the callers arriving now wait for (it starts once {@code running} is done), or null. */
-    private Generation next;
+    private Ticket running;
+    /** The flush that covers writes done now (it starts once {@code running} is done), or null. */
+    private Ticket next;
 
     FlushGroup(Flush flush) {
         this.flush = flush;
     }
 
-    /** Returns once everything written before this call is durable; throws if the flush run for it failed. */
-    void awaitDurable() throws IOException {
+    /** The flush that will cover everything written before this call: one that has not started yet. */
+    Ticket ticket() {
         lock.lock();
         try {
             if (next == null) {
-                next = new Generation();
+                next = new Ticket();
             }
-            Generation mine = next;
-            while (!mine.done) {
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns once everything written before this call is durable; throws if the flush run for it failed. */
+    void awaitDurable() throws IOException {
+        awaitDurable(ticket());
+    }
+
+    /**
+     * Returns once the flush of {@code ticket} has succeeded, running it when nobody else is flushing; throws if it
+     * failed.
+     */
+    void awaitDurable(Ticket ticket) throws IOException {
+        lock.lock();
+        try {
+            while (!ticket.done) {
                 if (running != null) {
                     finished.awaitUninterruptibly();
                     continue;
                 }
-                // nobody flushing: this caller runs the flush for everyone waiting with it
-                running = mine;
+                // nobody flushing, so the ticket's flush has not started (it is the next one): this caller runs it
+                // for everyone who holds it
+                running = ticket;
                 next = null;
                 IOException failed = null;
                 lock.unlock();
@@ -66,13 +88,13 @@ final class FlushGroup {
                 } finally {
                     lock.lock();
                 }
-                mine.failure = failed;
-                mine.done = true;
+                ticket.failure = failed;
+                ticket.done = true;
                 running = null;
                 finished.signalAll();
             }
-            if (mine.failure != null) {
-                throw new IOException(mine.failure.getMessage(), mine.failure);
+            if (ticket.failure != null) {
+                throw new IOException(ticket.failure.getMessage(), ticket.failure);
             }
         } finally {
             lock.unlock();

@@ -48,7 +48,9 @@ import java.util.function.Supplier;
 /**
  * Objects as plain files under a root folder ({@code <root>/<key>}), readable without the
  * gateway. A write goes to a temporary file in the target's folder, is fsynced and renamed
- * over the target, so a reader sees the old or the new file, never a part.
+ * over the target, so a reader sees the old or the new file, never a part. Within a
+ * {@link #durableTogether} (a batch) the fsync is a flush of the file system shared with the batch's other
+ * writes ({@link FlushGroup}; {@link ObjectWriter#prepare} lets a batch write all its objects before the flush).
  *
  * <p>An object's record (version tag, size, metadata) travels with its file as the extended
  * attribute {@code user.sv} ({@link RecordCodec}: small enough to stay inside an ext4 inode), written
@@ -176,12 +178,12 @@ public final class LocalProvider implements StorageProvider {
     }
 
     /** Objects made durable by an fsync of their own. */
-    long objectFsyncs() {
+    public long objectFsyncs() {
         return objectFsyncs.get();
     }
 
     /** Flushes of the store's file system that made a batch's objects durable (0 where none can be trusted). */
-    long fileSystemFlushes() {
+    public long fileSystemFlushes() {
         return flushGroup == null ? 0 : flushGroup.flushes();
     }
 
@@ -372,9 +374,15 @@ public final class LocalProvider implements StorageProvider {
         private final Set<Path> deferredSyncs;
         private final OutputStream stream;
         private boolean committed;
-        /** The record written on the temp file by a first commit, which a retry under another condition reuses. */
+        /** The record written on the temp file when the write was prepared, or null before. */
         private Record record;
         private boolean onFile;
+        /** The shared flush that makes the prepared object durable (in a batch), or null. */
+        private FlushGroup.Ticket flush;
+        /** Whether the prepared bytes and record are durable (their fsync or their flush succeeded). */
+        private boolean durable;
+        /** Why the object could not be made durable: it is never committed then. */
+        private IOException notDurable;
 
         LocalWriter(String key, Path target, Path temp, FileChannel channel, WriteCondition condition,
                 Set<Path> deferredSyncs) {
@@ -403,31 +411,65 @@ public final class LocalProvider implements StorageProvider {
         }
 
         @Override
+        public boolean prepare(Map<String, String> metadata) {
+            try {
+                return prepareRecord(metadata);
+            } catch (IOException e) {
+                throw failure("cannot store " + key, e);
+            }
+        }
+
+        /** Writes the record on the temp file and makes the object durable, or takes the shared flush that will. */
+        private boolean prepareRecord(Map<String, String> metadata) throws IOException {
+            if (notDurable != null) {
+                // a failed write-back may have dropped the bytes from the cache: a later flush would not bring them
+                throw new IOException("its bytes could not be made durable: " + notDurable.getMessage(), notDurable);
+            }
+            if (record != null) {
+                if (!record.metadata().equals(metadata)) {
+                    throw new IllegalStateException("a write is committed with the metadata it was prepared with");
+                }
+                return flush != null;
+            }
+            stream.flush();
+            Record written = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
+            boolean attribute = writeAttribute(temp, written);
+            if (deferredSyncs != null && flushGroup != null) {
+                // in a batch: a flush of the file system that starts after this, shared with the batch's other
+                // objects, covers the bytes and the attribute before the object takes its name
+                flush = flushGroup.ticket();
+            } else {
+                // one fsync covers the bytes and the attribute
+                try {
+                    channel.force(true);
+                } catch (IOException e) {
+                    notDurable = e;
+                    throw e;
+                }
+                objectFsyncs.incrementAndGet();
+                durable = true;
+            }
+            // a batch may hold thousands of prepared writes: none keeps a file open
+            channel.close();
+            onFile = attribute;
+            record = written;
+            return flush != null;
+        }
+
+        @Override
         public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
             WriteCondition condition = asked != null ? asked : this.condition;
             ReadWriteLock lock = lockFor(key);
             try {
-                if (record != null && !record.metadata().equals(metadata)) {
-                    throw new IllegalStateException("a commit tried again keeps the metadata of the first");
-                }
-                if (record == null) {
-                    stream.flush();
-                    Record written = new Record(newVersionTag(), null, channel.size(), new LinkedHashMap<>(metadata));
-                    onFile = writeAttribute(temp, written);
-                    if (deferredSyncs != null && flushGroup != null) {
-                        // in a batch: a flush of the file system, shared with the batch's other objects, covers the
-                        // bytes and the attribute before the object takes its name
-                        flushGroup.awaitDurable();
-                    } else {
-                        // one fsync covers the bytes and the attribute
-                        channel.force(true);
-                        objectFsyncs.incrementAndGet();
+                prepareRecord(metadata);
+                if (!durable) {
+                    try {
+                        flushGroup.awaitDurable(flush);
+                    } catch (IOException e) {
+                        notDurable = e;
+                        throw e;
                     }
-                    // kept only once durable: a commit tried again after a failed flush or fsync makes them durable again
-                    record = written;
-                }
-                if (channel.isOpen()) {
-                    channel.close();
+                    durable = true;
                 }
                 lock.writeLock().lock();
                 try {

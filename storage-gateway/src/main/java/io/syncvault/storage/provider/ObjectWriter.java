@@ -14,6 +14,18 @@ public interface ObjectWriter extends Closeable {
     OutputStream stream();
 
     /**
+     * Says that the body is complete and that {@code metadata} is what {@link #commit} will be given, so the writer
+     * can get the object ready now: write its record and make it durable, or, within
+     * {@link StorageProvider#durableTogether}, arrange for a flush that it shares with the writers prepared with it.
+     * Returns true when such a flush is arranged: the commit then waits for it, and a caller with many objects does
+     * best to prepare them all before it commits any (such a writer holds no open file meanwhile). Optional: a commit
+     * prepares a writer that was not prepared.
+     */
+    default boolean prepare(Map<String, String> metadata) {
+        return false;
+    }
+
+    /**
      * Makes the object visible with {@code metadata}, enforcing the condition the write was opened with.
      *
      * @throws PreconditionFailedException when the condition does not hold (nothing is stored)

@@ -86,7 +86,8 @@ public interface StorageProvider extends AutoCloseable {
     /**
      * Runs {@code work}, a series of writes opened on this thread, letting them share what makes
      * them durable: the local provider fsyncs each folder the writes renamed files into once, at
-     * the end, instead of once per object. A writer opened inside may be committed on another
+     * the end, instead of once per object, and makes the objects durable by flushes of its file system that
+     * they share instead of an fsync each (see {@link ObjectWriter#prepare}). A writer opened inside may be committed on another
      * thread, but before {@code work} returns. Every object written inside is durable when this
      * returns (also when {@code work} throws). Cloud providers are durable per request and just run it.
      */

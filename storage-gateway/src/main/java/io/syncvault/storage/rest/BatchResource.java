@@ -51,7 +51,8 @@ import org.jboss.logging.Logger;
  * Many small objects in one request, for clients that move thousands of files (the sync
  * service): {@code POST batch/put} takes a tar stream whose entries are stored one by one
  * exactly as separate PUTs would be (same checks, conditions, versions and events; an entry's
- * commit overlaps the reading of the next ones), and
+ * commit overlaps the reading of the next ones, or, in a local store, all wait for one flush of its file
+ * system once the archive is read), and
  * {@code POST batch/get} answers a list of keys with a tar stream of the objects. Per-entry
  * parameters and answers travel in PAX headers named {@code SYNCVAULT.*}. Each entry is
  * atomic on its own; a batch is not a transaction.
@@ -74,9 +75,9 @@ public class BatchResource {
     private static final Logger LOG = Logger.getLogger(BatchResource.class);
 
     /**
-     * Entries of one batch whose commit may be in flight while the next entry is read. A local store's
-     * commit waits for the disk (fsync, then rename), so commits from many entries in flight also let the
-     * file system make them durable in fewer journal commits.
+     * Entries of one batch whose commit may be in flight while the next entry is read (a cloud store's commit is a
+     * request). The entries of a local store instead wait, staged, until the archive is read: their commits then
+     * share one flush of its file system.
      */
     static final int COMMITS_IN_FLIGHT = 8;
     /** Threads that commit entries, for all batches; they mostly wait for the disk. */
@@ -201,9 +202,10 @@ public class BatchResource {
     /**
      * Stores the archive's entries, adding one result per entry to {@code results} in the archive's order;
      * returns how many were stored. Each entry's body is read and written here, in turn; making it the current
-     * version (for the local store: the fsync and rename, which wait for the disk) runs on a commit thread
-     * meanwhile, at most {@link #COMMITS_IN_FLIGHT} entries behind. An entry waits for an earlier one with the
-     * same key to be committed. Results and events follow the archive's order.
+     * version runs on a commit thread, at most {@link #COMMITS_IN_FLIGHT} entries behind, or, for entries whose
+     * commits share a flush of the store (a local store), all together once the archive is read: one flush makes
+     * them durable, then they take their names. An entry waits for an earlier one with the same key to be
+     * committed. Results and events follow the archive's order.
      */
     private int storeEntries(String store, InputStream body, String origin, Integer keep, String actor,
             List<Map<String, Object>> results, StorageEvents.Acks acks) {
@@ -245,16 +247,32 @@ public class BatchResource {
 
     /**
      * The entries of one batch put whose commit runs on a commit thread, oldest first. Only the batch's
-     * own thread uses this: it fills in results and announces events as commits finish, in order.
+     * own thread uses this: it fills in results and announces events as commits finish, in order. An entry whose
+     * commit shares a flush of the store with the entries staged with it waits, not yet committed, until the batch
+     * is read (or an entry needs it committed): then one flush makes them all durable.
      */
     private final class Commits {
-        /** An entry waiting for its commit, or (staged null) a refused one waiting for its turn in the results. */
-        private record InFlight(Map<String, Object> result, ObjectService.StagedPut staged, Future<ObjectInfo> commit) {
+        /**
+         * An entry whose commit is waiting (commit null), running or done; or, with staged null, a refused one
+         * waiting for its turn in the results.
+         */
+        private static final class InFlight {
+            final Map<String, Object> result;
+            final ObjectService.StagedPut staged;
+            Future<ObjectInfo> commit;
+
+            InFlight(Map<String, Object> result, ObjectService.StagedPut staged, Future<ObjectInfo> commit) {
+                this.result = result;
+                this.staged = staged;
+                this.commit = commit;
+            }
         }
 
         private final List<Map<String, Object>> results;
         private final StorageEvents.Acks acks;
         private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        /** Entries in {@code inFlight} whose commit has not been started. */
+        private int waiting;
         private int stored;
         private RuntimeException unexpected;
 
@@ -273,15 +291,14 @@ public class BatchResource {
         }
 
         void submit(Map<String, Object> result, ObjectService.StagedPut staged) {
-            Future<ObjectInfo> commit;
-            try {
-                commit = commitThreads.submit(() -> objects.commit(staged));
-            } catch (RejectedExecutionException e) {
-                staged.close();
-                throw new IllegalStateException("the gateway is shutting down", e);
+            InFlight entry = new InFlight(result, staged, null);
+            inFlight.add(entry);
+            if (staged.sharesFlush()) {
+                waiting++;
+                return;
             }
-            inFlight.add(new InFlight(result, staged, commit));
-            if (inFlight.size() > COMMITS_IN_FLIGHT) {
+            start(entry);
+            if (inFlight.size() - waiting > COMMITS_IN_FLIGHT) {
                 finishOldest();
             }
         }
@@ -297,7 +314,7 @@ public class BatchResource {
 
         /** Waits until no earlier entry with this key is in flight. */
         void awaitKey(String key) {
-            while (inFlight.stream().anyMatch(f -> f.staged() != null && f.staged().key().equals(key))) {
+            while (inFlight.stream().anyMatch(f -> f.staged != null && f.staged.key().equals(key))) {
                 finishOldest();
             }
         }
@@ -319,17 +336,39 @@ public class BatchResource {
             return BatchResource.incomplete(detail, results);
         }
 
+        private void start(InFlight entry) {
+            try {
+                entry.commit = commitThreads.submit(() -> objects.commit(entry.staged));
+            } catch (RejectedExecutionException e) {
+                entry.staged.close();
+                entry.commit = CompletableFuture.failedFuture(new IllegalStateException("the gateway is shutting down", e));
+            }
+        }
+
+        /** Starts every waiting commit: they share the flush that the first of them to run starts. */
+        private void startWaiting() {
+            for (InFlight entry : inFlight) {
+                if (entry.commit == null) {
+                    start(entry);
+                }
+            }
+            waiting = 0;
+        }
+
         private void finishOldest() {
+            if (inFlight.getFirst().commit == null) {
+                startWaiting();
+            }
             InFlight oldest = inFlight.removeFirst();
             try {
-                ObjectInfo info = awaitUninterruptibly(oldest.commit());
-                objects.announce(oldest.staged(), info, acks);
-                oldest.result().put("status", 201);
-                oldest.result().put("object", StoredObject.of(info));
+                ObjectInfo info = awaitUninterruptibly(oldest.commit);
+                objects.announce(oldest.staged, info, acks);
+                oldest.result.put("status", 201);
+                oldest.result.put("object", StoredObject.of(info));
                 stored++;
-                results.add(oldest.result());
+                results.add(oldest.result);
             } catch (ProblemException e) {
-                fail(oldest.result(), e);
+                fail(oldest.result, e);
             } catch (RuntimeException e) {
                 // not an answer for one entry: the batch fails, once every entry in flight is finished
                 if (unexpected == null) {

@@ -101,12 +101,13 @@ public class ObjectService {
         private final Map<String, String> metadata;
         private final int keep;
         private final WriteCondition asked;
+        private final boolean sharesFlush;
         /** What the commit replaces: the version kept ({@code kept}), or nothing. */
         private WriteCondition replacing;
         private String kept;
 
         private StagedPut(Store store, PutRequest request, String key, ObjectWriter writer, Map<String, String> metadata,
-                int keep, WriteCondition asked, WriteCondition replacing, String kept) {
+                int keep, WriteCondition asked, boolean sharesFlush, WriteCondition replacing, String kept) {
             this.store = store;
             this.request = request;
             this.key = key;
@@ -114,12 +115,21 @@ public class ObjectService {
             this.metadata = metadata;
             this.keep = keep;
             this.asked = asked;
+            this.sharesFlush = sharesFlush;
             this.replacing = replacing;
             this.kept = kept;
         }
 
         public String key() {
             return key;
+        }
+
+        /**
+         * Whether the commit waits for a flush of the store that it shares with the puts staged with it (a local
+         * store, within {@link #durableTogether}): many puts are then best all staged before any is committed.
+         */
+        public boolean sharesFlush() {
+            return sharesFlush;
         }
 
         @Override
@@ -210,8 +220,9 @@ public class ObjectService {
             }
             Map<String, String> metadata = ObjectMetadata.encode(size, sha, request.mtime(), format, written,
                     request.metadata());
+            boolean sharesFlush = call(() -> writer.prepare(metadata));
             String kept = keep > 0 && current.isPresent() ? keepVersion(provider, key) : null;
-            return new StagedPut(store, request, key, writer, metadata, keep, asked, condition, kept);
+            return new StagedPut(store, request, key, writer, metadata, keep, asked, sharesFlush, condition, kept);
         } catch (Throwable e) {
             // nothing half-written stays behind, whatever went wrong
             writer.close();

@@ -1,7 +1,10 @@
 package io.syncvault.storage.service;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.syncvault.storage.provider.LocalProvider;
+import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -19,9 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Whether each store answers: every store's provider is probed (its folder, bucket or container is there and
  * reachable), all at once, each given {@link #PROBE_TIME} to answer. A result is reused for {@link #FRESH_FOR}, so
  * readiness requests and metric scrapes do not turn into a stream of calls to the providers. Each store's state is
- * also the gauge {@code syncvault_store_up{store}} (1 or 0), for alerts on one store.
+ * also the gauge {@code syncvault_store_up{store}} (1 or 0), for alerts on one store. Created at startup, so the
+ * store meters are there from the first scrape, before any readiness request.
  */
 @ApplicationScoped
+@Startup
 public class StoreProbes {
 
     static final Duration PROBE_TIME = Duration.ofSeconds(3);
@@ -52,6 +57,15 @@ public class StoreProbes {
             Gauge.builder("syncvault.store.up", this, p -> p.states().get(store.name()).up() ? 1 : 0)
                     .description("1 while the store answers its readiness probe, else 0").tag("store", store.name())
                     .register(meters);
+            if (store.provider() instanceof LocalProvider local) {
+                // what made a local store's writes durable: a batch's objects share flushes, a single PUT has an fsync
+                FunctionCounter.builder("syncvault.store.flushes", local, LocalProvider::fileSystemFlushes)
+                        .description("flushes of the local store's file system (syncfs) that made batch entries durable")
+                        .tag("store", store.name()).register(meters);
+                FunctionCounter.builder("syncvault.store.object.fsyncs", local, LocalProvider::objectFsyncs)
+                        .description("objects of the local store made durable by an fsync of their own")
+                        .tag("store", store.name()).register(meters);
+            }
         }
     }
 

@@ -122,4 +122,40 @@ class FlushGroupTest {
         assertThat(flushes.runs.get()).isEqualTo(3);
         assertThat(group.flushes()).as("successful flushes").isEqualTo(2);
     }
+
+    @Test
+    void writersThatTookTheirTicketBeforeAFlushStartedShareItAndThoseAfterWaitForTheNext() throws Exception {
+        Flushes flushes = new Flushes(List.of());
+        FlushGroup group = new FlushGroup(flushes);
+        // as a batch's entries: written (a ticket each) before any of them waits
+        List<FlushGroup.Ticket> written = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            written.add(group.ticket());
+        }
+        Future<Integer> first = callers.submit(() -> {
+            group.awaitDurable(written.get(0));
+            return flushes.runs.get();
+        });
+        flushes.firstStarted.await();
+        // written while the flush runs: it cannot cover this one
+        FlushGroup.Ticket late = group.ticket();
+        List<Future<Integer>> others = new ArrayList<>();
+        for (FlushGroup.Ticket ticket : written.subList(1, written.size())) {
+            others.add(callers.submit(() -> {
+                group.awaitDurable(ticket);
+                return flushes.runs.get();
+            }));
+        }
+        flushes.releaseFirst.countDown();
+
+        assertThat(first.get()).isEqualTo(1);
+        for (Future<Integer> f : others) {
+            assertThat(f.get()).as("covered by the flush that started after their writes").isEqualTo(1);
+        }
+        assertThat(flushes.runs.get()).as("one flush for the ten").isEqualTo(1);
+        group.awaitDurable(late);
+        assertThat(flushes.runs.get()).as("the late writer's own flush").isEqualTo(2);
+        group.awaitDurable(written.get(3));
+        assertThat(flushes.runs.get()).as("a ticket already flushed waits for nothing").isEqualTo(2);
+    }
 }

@@ -250,6 +250,36 @@ class LocalProviderTest extends ProviderContract {
         assertThat(local.folderSyncs() - before).as("synced also when the work failed").isEqualTo(perObject);
         assertThat(provider.head(base + "failed/kept")).isPresent();
     }
+    /** A writer of {@code key} that has been given {@code content}, not committed. */
+    private ObjectWriter written(String key, String content) {
+        ObjectWriter w = provider.openWriter(key, WriteCondition.NONE, Map.of());
+        try {
+            w.stream().write(content.getBytes());
+        } catch (java.io.IOException e) {
+            w.close();
+            throw new java.io.UncheckedIOException(e);
+        }
+        return w;
+    }
+
+    private static Future<ProviderObject> commitOn(ExecutorService threads, ObjectWriter w, Map<String, String> metadata) {
+        return threads.submit(() -> {
+            try (w) {
+                return w.commit(metadata);
+            }
+        });
+    }
+
+    private static void awaitAll(List<Future<ProviderObject>> commits) {
+        for (Future<ProviderObject> f : commits) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     @Test
     void objectsWrittenTogetherShareFlushesOfTheFileSystemInsteadOfAnFsyncEach() throws Exception {
         LocalProvider local = (LocalProvider) provider;
@@ -267,25 +297,9 @@ class LocalProviderTest extends ProviderContract {
             local.durableTogether(() -> {
                 List<Future<ProviderObject>> done = new ArrayList<>();
                 for (int i = 0; i < 40; i++) {
-                    ObjectWriter w = provider.openWriter(base + "together/" + i, WriteCondition.NONE, Map.of());
-                    try {
-                        w.stream().write(("object " + i).getBytes());
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                    done.add(commits.submit(() -> {
-                        try (w) {
-                            return w.commit(Map.of());
-                        }
-                    }));
+                    done.add(commitOn(commits, written(base + "together/" + i, "object " + i), Map.of()));
                 }
-                for (Future<ProviderObject> f : done) {
-                    try {
-                        f.get();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
+                awaitAll(done);
                 return null;
             });
         } finally {
@@ -296,6 +310,51 @@ class LocalProviderTest extends ProviderContract {
         for (int i = 0; i < 40; i++) {
             assertThat(new String(read(base + "together/" + i, 0, -1))).isEqualTo("object " + i);
         }
+    }
+
+    @Test
+    void objectsPreparedTogetherBeforeAnyIsCommittedShareOneFlush() throws Exception {
+        LocalProvider local = (LocalProvider) provider;
+        long flushes = local.fileSystemFlushes();
+        long fsyncs = local.objectFsyncs();
+        ExecutorService commits = Executors.newFixedThreadPool(8);
+        try {
+            local.durableTogether(() -> {
+                // as a batch of a local store does: every entry written and prepared, then all committed at once
+                List<ObjectWriter> prepared = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    ObjectWriter w = written(base + "prepared/" + i, "object " + i);
+                    assertThat(w.prepare(Map.of("n", Integer.toString(i)))).as("its commit waits for a shared flush")
+                            .isTrue();
+                    prepared.add(w);
+                }
+                assertThat(provider.head(base + "prepared/0")).as("nothing visible before its commit").isEmpty();
+                List<Future<ProviderObject>> done = new ArrayList<>();
+                for (int i = 0; i < prepared.size(); i++) {
+                    done.add(commitOn(commits, prepared.get(i), Map.of("n", Integer.toString(i))));
+                }
+                awaitAll(done);
+                return null;
+            });
+        } finally {
+            commits.shutdownNow();
+        }
+        assertThat(local.fileSystemFlushes() - flushes).as("one flush for the 40 objects").isEqualTo(1);
+        assertThat(local.objectFsyncs() - fsyncs).isZero();
+        for (int i = 0; i < 40; i++) {
+            assertThat(new String(read(base + "prepared/" + i, 0, -1))).isEqualTo("object " + i);
+            assertThat(provider.head(base + "prepared/" + i).orElseThrow().metadata()).containsEntry("n", Integer.toString(i));
+        }
+
+        // alone, a prepared write is made durable by its own fsync: nothing to wait for
+        try (ObjectWriter w = provider.openWriter(base + "prepared/alone", WriteCondition.NONE, Map.of())) {
+            w.stream().write("alone".getBytes());
+            assertThat(w.prepare(Map.of())).isFalse();
+            assertThat(local.objectFsyncs() - fsyncs).isEqualTo(1);
+            assertThatThrownBy(() -> w.commit(Map.of("other", "metadata"))).isInstanceOf(IllegalStateException.class);
+            w.commit(Map.of());
+        }
+        assertThat(new String(read(base + "prepared/alone", 0, -1))).isEqualTo("alone");
     }
 
     @Test

@@ -36,6 +36,9 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.kafka.common.header.Header;
+import io.syncvault.storage.provider.LocalProvider;
+import io.syncvault.storage.service.StoreRegistry;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -48,6 +51,9 @@ class BatchApiTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
+
+    @Inject
+    StoreRegistry stores;
 
     /** One tar entry to send: a file with content and PAX headers, or a folder. */
     record Entry(String name, byte[] content, Map<String, String> pax, boolean folder) {
@@ -199,6 +205,29 @@ class BatchApiTest {
                 .queryParam("version", versions.getString("versions[0].versionId"))
                 .when().get("/v1/stores/secure/objects/" + dir + "same").then().statusCode(200).extract().asString();
         assertThat(sha256(kept)).as("the kept version is %s...", previous.substring(0, 12)).isEqualTo(sha256(previous));
+    }
+
+    @Test
+    void aLocalStoresBatchIsMadeDurableByOneFlushOfItsFileSystem() throws Exception {
+        String dir = "batch-flush-" + UUID.randomUUID() + "/";
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            entries.add(Entry.file(dir + "f" + i, "content " + i));
+        }
+        LocalProvider local = (LocalProvider) stores.get("secure").provider();
+        long flushes = local.fileSystemFlushes();
+        long fsyncs = local.objectFsyncs();
+
+        JsonPath answer = putBatch("secure", tar(entries), 200);
+
+        assertThat(answer.getInt("stored")).isEqualTo(100);
+        assertThat(local.fileSystemFlushes() - flushes).as("flushes of the store's file system").isEqualTo(1);
+        assertThat(local.objectFsyncs() - fsyncs).as("objects fsynced on their own").isZero();
+        assertThat(get("secure", dir + "f99")).isEqualTo("content 99");
+        // the counts are metrics too
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("syncvault_store_flushes_total{store=\"secure\"} " + (double) local.fileSystemFlushes())
+                .contains("syncvault_store_object_fsyncs_total{store=\"secure\"} " + (double) local.objectFsyncs());
     }
 
     @Test
