@@ -106,9 +106,19 @@ jit_settle() {
 # write-type system calls (write, writev, sendto...) a live process has made so far
 write_calls() { awk '/^syscw:/ {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
+# what made the gateway's local stores durable so far, "flushes/fsyncs": flushes of a store's file system shared by
+# batch entries, objects with an fsync of their own (the gateway's counters in /q/metrics; "-" without a gateway)
+durable_ops() {
+  [ -n "${GW_PORT:-}" ] || { echo "-"; return; }
+  curl -s --max-time 5 "http://127.0.0.1:$GW_PORT/q/metrics" | awk '
+    /^syncvault_store_flushes_total/ {f += $NF} /^syncvault_store_object_fsyncs_total/ {o += $NF}
+    END {printf "%d/%d", f, o}'
+}
+
 # phase_cpu sets PHASE_CPU to the CPU seconds used by the service, the gateway, the broker and PostgreSQL
 # since cpu_start, as "service/gateway/broker/database", PHASE_JIT to the part of the two services' CPU that
-# their JIT compilers used, and PHASE_WRITES to the write calls of the service and the gateway
+# their JIT compilers used, PHASE_WRITES to the write calls of the service and the gateway, and PHASE_DURABLE to the
+# gateway's flushes/fsyncs (durable_ops)
 # the CPU the whole machine spent since boot, in seconds: every process and kernel thread (write-back, the loop
 # device, interrupts) but idle and I/O wait; a measured interval's difference is MACHINE_S
 machine_s() {
@@ -121,6 +131,7 @@ cpu_start() {
   BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID); CPU0_DB=$(db_cpu_s)
   JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
   WRITES0_SV=$(write_calls $SV_PID); WRITES0_GW=$(write_calls $GW_PID)
+  DURABLE0=$(durable_ops)
   profile start
 }
 phase_cpu() {
@@ -129,6 +140,13 @@ phase_cpu() {
   PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
   PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))/$(secs $CPU0_DB $(db_cpu_s))"
   PHASE_WRITES="$(( $(write_calls $SV_PID) - WRITES0_SV ))/$(( $(write_calls $GW_PID) - WRITES0_GW ))"
+  local durable
+  durable=$(durable_ops)
+  if [ "$durable" = "-" ] || [ "$DURABLE0" = "-" ]; then
+    PHASE_DURABLE="-"
+  else
+    PHASE_DURABLE="$(( ${durable%/*} - ${DURABLE0%/*} ))/$(( ${durable#*/} - ${DURABLE0#*/} ))"
+  fi
 }
 
 # With BENCH_PROFILER set to an async-profiler library (libasyncProfiler.so), each measured phase of
