@@ -13,47 +13,88 @@ import org.jboss.logging.Logger;
  * them out in bulk costs, where an fsync each costs a journal commit and a device flush each. The sync-service's
  * batch downloads and the gateway's batch writes to a local store use it; each service that does brings JNA.
  *
+ * <p>A flush reports a failed write-back through the file descriptor it is called on, and only failures since that
+ * descriptor was opened (the kernel's error sequence of the file system, sampled at open): so an instance keeps
+ * one descriptor open from {@link #open} to {@link #close}, and its flushes report every failure in between, each
+ * once. A failure is reported to one flush, whichever comes first, not necessarily the flush of the writes it
+ * hit: a caller with many writers fails every writer that was writing when any flush failed (the gateway's
+ * {@code FlushGroup}).
+ *
  * <p>Only on Linux 5.8 and later: before, syncfs did not report a failed write-back, so a flush could not be
  * trusted. Elsewhere {@link #available()} is false and callers fsync each file.
  */
-public final class FileSystemFlush {
+public final class FileSystemFlush implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(FileSystemFlush.class);
     private static final int O_RDONLY = 0;
     private static final LibC LIBC = load();
 
-    private FileSystemFlush() {
+    private final Path path;
+    private final int fd;
+    private boolean closed;
+
+    private FileSystemFlush(Path path, int fd) {
+        this.path = path;
+        this.fd = fd;
     }
 
-    /** Whether {@link #flush} can be used here. */
+    /** Whether {@link #open} and {@link #flush} can be used here. */
     public static boolean available() {
         return LIBC != null;
     }
 
     /**
-     * Writes back and makes durable everything written to the file system that holds {@code path} (a file or folder
-     * there), data and metadata; returns once it is on disk. Throws when the write-back failed.
+     * Opens the file system that holds {@code path} (a file or folder there) for flushes, which will report every
+     * write-back failure on it from now on.
      */
-    public static void flush(Path path) throws IOException {
+    public static FileSystemFlush open(Path path) throws IOException {
         if (LIBC == null) {
             throw new IOException("syncfs is not available here");
         }
-        int fd;
         try {
-            fd = LIBC.open(path.toString(), O_RDONLY);
+            return new FileSystemFlush(path, LIBC.open(path.toString(), O_RDONLY));
         } catch (LastErrorException e) {
             throw new IOException("cannot open " + path + " to flush its file system: errno " + e.getErrorCode());
+        }
+    }
+
+    /**
+     * Writes back and makes durable everything written to the file system that holds {@code path}, data and metadata;
+     * returns once it is on disk. Throws when a write-back failed, but sees only failures from this call on: a
+     * caller that must know of earlier ones keeps an instance ({@link #open}) from before its writes.
+     */
+    public static void flush(Path path) throws IOException {
+        try (FileSystemFlush fileSystem = open(path)) {
+            fileSystem.flush();
+        }
+    }
+
+    /**
+     * Writes back and makes durable everything written to the file system, data and metadata; returns once it is
+     * on disk. Throws when a write-back on it failed since the last flush of this instance (or its opening): the
+     * failed write-back may have dropped bytes that nobody wrote again, so a later flush does not make up for it.
+     */
+    public synchronized void flush() throws IOException {
+        if (closed) {
+            throw new IOException("the flush of " + path + "'s file system is closed");
         }
         try {
             LIBC.syncfs(fd);
         } catch (LastErrorException e) {
             throw new IOException("flushing the file system of " + path + " failed: errno " + e.getErrorCode());
-        } finally {
-            try {
-                LIBC.close(fd);
-            } catch (LastErrorException ignored) {
-                // closed either way
-            }
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            LIBC.close(fd);
+        } catch (LastErrorException ignored) {
+            // closed either way
         }
     }
 

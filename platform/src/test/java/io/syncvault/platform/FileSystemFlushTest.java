@@ -35,4 +35,19 @@ class FileSystemFlushTest {
         assertThatThrownBy(() -> FileSystemFlush.flush(dir.resolve("missing")))
                 .isInstanceOf(IOException.class).hasMessageContaining("missing").hasMessageContaining("errno 2");
     }
+
+    @Test
+    void anOpenFileSystemFlushesAsOftenAsAskedUntilItIsClosed() throws Exception {
+        FileSystemFlush fileSystem = FileSystemFlush.open(dir);
+        try (fileSystem) {
+            Files.writeString(dir.resolve("first.txt"), "first");
+            fileSystem.flush();
+            Files.writeString(dir.resolve("second.txt"), "second");
+            fileSystem.flush();
+        }
+        assertThatThrownBy(fileSystem::flush).isInstanceOf(IOException.class).hasMessageContaining("closed");
+        fileSystem.close();
+        assertThatThrownBy(() -> FileSystemFlush.open(dir.resolve("missing"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("errno 2");
+    }
 }

@@ -14,6 +14,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A writer may take its {@link #ticket} as soon as its writes are done and wait with it later: every writer
  * that took a ticket before a flush started is covered by that flush, so a batch that writes all its objects
  * first and then waits for them needs one flush, shared with whatever else waits then.
+ *
+ * <p>The file system reports a failed write-back to one flush, whichever comes first: an earlier one than the
+ * flush of the writes it hit (background write-back runs any time). So a writer notes {@link #writesBegin()}
+ * before it writes, and its wait fails when any flush failed since then, not only its own.
  */
 final class FlushGroup {
 
@@ -33,6 +37,8 @@ final class FlushGroup {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition finished = lock.newCondition();
     private final AtomicLong flushes = new AtomicLong();
+    /** Flushes that failed so far. */
+    private final AtomicLong failures = new AtomicLong();
     /** The flush running, or null. */
     private Ticket running;
     /** The flush that covers writes done now (it starts once {@code running} is done), or null. */
@@ -58,6 +64,23 @@ final class FlushGroup {
     /** Returns once everything written before this call is durable; throws if the flush run for it failed. */
     void awaitDurable() throws IOException {
         awaitDurable(ticket());
+    }
+
+    /** Noted by a writer before it writes, for {@link #awaitDurable(Ticket, long)}. */
+    long writesBegin() {
+        return failures.get();
+    }
+
+    /**
+     * Returns once the flush of {@code ticket} has succeeded and no flush has failed since {@code writesBegan} (what
+     * {@link #writesBegin()} gave before the writes): a failure reported to another flush may be one of these writes'.
+     */
+    void awaitDurable(Ticket ticket, long writesBegan) throws IOException {
+        awaitDurable(ticket);
+        if (failures.get() != writesBegan) {
+            throw new IOException("a write-back on the file system failed while these bytes were written (another"
+                    + " flush reported it): they may be lost");
+        }
     }
 
     /**
@@ -87,6 +110,9 @@ final class FlushGroup {
                     failed = new IOException("the file system could not be flushed: " + e, e);
                 } finally {
                     lock.lock();
+                }
+                if (failed != null) {
+                    failures.incrementAndGet();
                 }
                 ticket.failure = failed;
                 ticket.done = true;

@@ -116,6 +116,11 @@ public final class LocalProvider implements StorageProvider {
      * instead of an fsync each; null where a flush cannot be trusted ({@link FileSystemFlush#available}).
      */
     private final FlushGroup flushGroup;
+    /**
+     * The store's file system, open for flushes from the start: a flush reports every write-back failure since its
+     * descriptor was opened, so none that hit an object before its flush goes unseen.
+     */
+    private final FileSystemFlush fileSystem;
 
     public LocalProvider(Path root) {
         this(root, true);
@@ -123,6 +128,11 @@ public final class LocalProvider implements StorageProvider {
 
     /** {@code useAttributes} false keeps every record in a sidecar (as on a file system without user attributes). */
     LocalProvider(Path root, boolean useAttributes) {
+        this(root, useAttributes, null);
+    }
+
+    /** {@code flush}, when not null, stands in for the flush of the file system (tests of its failures). */
+    LocalProvider(Path root, boolean useAttributes, FlushGroup.Flush flush) {
         try {
             Files.createDirectories(root);
             this.root = root.toRealPath();
@@ -138,8 +148,25 @@ public final class LocalProvider implements StorageProvider {
             folderLocks[i] = new ReentrantReadWriteLock();
         }
         this.recordsOnFiles = useAttributes && attributesWork(metaRoot);
-        Path fileSystem = this.root;
-        this.flushGroup = FileSystemFlush.available() ? new FlushGroup(() -> FileSystemFlush.flush(fileSystem)) : null;
+        this.fileSystem = FileSystemFlush.available() ? openFileSystem(this.root) : null;
+        FlushGroup.Flush flushes = flush != null ? flush : this.fileSystem != null ? this.fileSystem::flush : null;
+        this.flushGroup = flushes != null ? new FlushGroup(flushes) : null;
+    }
+
+    private static FileSystemFlush openFileSystem(Path root) {
+        try {
+            return FileSystemFlush.open(root);
+        } catch (IOException e) {
+            // each object is fsynced on its own instead
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (fileSystem != null) {
+            fileSystem.close();
+        }
     }
 
     /**
@@ -383,6 +410,8 @@ public final class LocalProvider implements StorageProvider {
         private boolean durable;
         /** Why the object could not be made durable: it is never committed then. */
         private IOException notDurable;
+        /** The shared flushes' failures before this write began ({@link FlushGroup#writesBegin}). */
+        private final long writesBegan = flushGroup == null ? 0 : flushGroup.writesBegin();
 
         LocalWriter(String key, Path target, Path temp, FileChannel channel, WriteCondition condition,
                 Set<Path> deferredSyncs) {
@@ -456,6 +485,16 @@ public final class LocalProvider implements StorageProvider {
             return flush != null;
         }
 
+        private void fsyncAlone() throws IOException {
+            try (FileChannel file = FileChannel.open(temp, StandardOpenOption.READ)) {
+                file.force(true);
+            } catch (IOException e) {
+                notDurable = e;
+                throw e;
+            }
+            objectFsyncs.incrementAndGet();
+        }
+
         @Override
         public ProviderObject commit(Map<String, String> metadata, WriteCondition asked) {
             WriteCondition condition = asked != null ? asked : this.condition;
@@ -464,10 +503,11 @@ public final class LocalProvider implements StorageProvider {
                 prepareRecord(metadata);
                 if (!durable) {
                     try {
-                        flushGroup.awaitDurable(flush);
-                    } catch (IOException e) {
-                        notDurable = e;
-                        throw e;
+                        flushGroup.awaitDurable(flush, writesBegan);
+                    } catch (IOException shared) {
+                        // the failed write-back may have been another file's: this file's own fsync reports whether
+                        // its bytes were hit (the error stays on the file until a descriptor of it reports it)
+                        fsyncAlone();
                     }
                     durable = true;
                 }

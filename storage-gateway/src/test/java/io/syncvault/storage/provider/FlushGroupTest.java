@@ -158,4 +158,25 @@ class FlushGroupTest {
         group.awaitDurable(written.get(3));
         assertThat(flushes.runs.get()).as("a ticket already flushed waits for nothing").isEqualTo(2);
     }
+
+    @Test
+    void aWriterFailsWhenAnyFlushFailedSinceItsWritesBeganNotOnlyItsOwn() throws Exception {
+        Flushes flushes = new Flushes(List.of(2));
+        FlushGroup group = new FlushGroup(flushes);
+        long began = group.writesBegin();
+        // another writer's flush runs (the first, released at once) and then one fails: background write-back may
+        // have hit this writer's bytes and been reported there
+        flushes.releaseFirst.countDown();
+        group.awaitDurable();
+        assertThatThrownBy(group::awaitDurable).isInstanceOf(IOException.class);
+        FlushGroup.Ticket mine = group.ticket();
+        assertThatThrownBy(() -> group.awaitDurable(mine, began)).isInstanceOf(IOException.class)
+                .hasMessageContaining("another flush reported it");
+        assertThat(flushes.runs.get()).as("its own flush ran and succeeded").isEqualTo(3);
+
+        // a writer that began after the failure is not concerned by it
+        long later = group.writesBegin();
+        group.awaitDurable(group.ticket(), later);
+        assertThat(flushes.runs.get()).isEqualTo(4);
+    }
 }

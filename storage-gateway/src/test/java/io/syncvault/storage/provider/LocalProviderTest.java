@@ -493,4 +493,60 @@ class LocalProviderTest extends ProviderContract {
             other.shutdown();
         }
     }
+
+    @Test
+    void whenASharedFlushFailsEachObjectItCoveredIsFsyncedOnItsOwnWhichSaysWhetherItsBytesWereHit() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        // the file system reports a failed write-back to the first flush: whose bytes it hit, it does not say
+        LocalProvider failing = new LocalProvider(root.resolve("failing-flush"), true, () -> {
+            if (runs.incrementAndGet() == 1) {
+                throw new java.io.IOException("write-back failed");
+            }
+        });
+        try (failing) {
+            failing.durableTogether(() -> {
+                try {
+                    ObjectWriter before = failing.openWriter("began-before", WriteCondition.NONE, Map.of());
+                    before.stream().write("begun before the failure".getBytes());
+                    List<ObjectWriter> batch = new ArrayList<>();
+                    for (int i = 0; i < 10; i++) {
+                        ObjectWriter w = failing.openWriter("batch/" + i, WriteCondition.NONE, Map.of());
+                        w.stream().write(("object " + i).getBytes());
+                        w.prepare(Map.of());
+                        batch.add(w);
+                    }
+                    for (ObjectWriter w : batch) {
+                        try (w) {
+                            w.commit(Map.of());
+                        }
+                    }
+                    assertThat(runs.get()).as("one shared flush, which failed").isEqualTo(1);
+                    assertThat(failing.objectFsyncs()).as("each object it covered fsynced on its own").isEqualTo(10);
+
+                    // a write that began before the failure, covered by a later flush that succeeds: the failure may
+                    // have been its bytes', so it is fsynced on its own too; one that began after it shares the flush
+                    ObjectWriter after = failing.openWriter("began-after", WriteCondition.NONE, Map.of());
+                    try (before; after) {
+                        after.stream().write("begun after the failure".getBytes());
+                        before.prepare(Map.of());
+                        after.prepare(Map.of());
+                        before.commit(Map.of());
+                        after.commit(Map.of());
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+            assertThat(runs.get()).isEqualTo(2);
+            assertThat(failing.objectFsyncs()).as("and only the write that began before the failure").isEqualTo(11);
+            for (int i = 0; i < 10; i++) {
+                try (ProviderRead read = failing.get("batch/" + i, 0, -1)) {
+                    assertThat(new String(read.body().readAllBytes())).isEqualTo("object " + i);
+                }
+            }
+            assertThat(failing.head("began-before")).isPresent();
+            assertThat(failing.head("began-after")).isPresent();
+        }
+    }
 }
