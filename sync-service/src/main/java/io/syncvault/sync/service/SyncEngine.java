@@ -409,6 +409,7 @@ public class SyncEngine {
             }
         } finally {
             pool.shutdownNow();
+            st.closeFileSystems();
         }
     }
 
@@ -903,10 +904,11 @@ public class SyncEngine {
 
     /**
      * A downloaded file whose bytes are whole and checked, dated, in its temp name beside {@code target}; it lands
-     * where {@code expectedLocal} (null: nothing) still is. {@code device} is its file system's (null: unknown).
+     * where {@code expectedLocal} (null: nothing) still is. {@code device} is its file system's (null: unknown, or
+     * not flushed), {@code flushFailuresBefore} the run's failed flushes before its bytes were written.
      */
     private record Landing(String rel, Path tmp, Path target, FileState expectedLocal, long bytes, long mtime,
-            String sha256, String versionTag, Object device) {
+            String sha256, String versionTag, Object device, long flushFailuresBefore) {
     }
 
     /** Brings the remote bytes into a temp file next to the target, checks them against their SHA-256 and dates it. */
@@ -915,6 +917,15 @@ public class SyncEngine {
         Path target = st.local(root, rel);
         Path parent = folderFor(root, target);
         Path tmp = parent.resolve(LocalScanner.TEMP_PREFIX + UUID.randomUUID());
+        Object device = null;
+        long flushFailuresBefore = 0;
+        if (flushesFileSystems()) {
+            // its file system is open for flushes before the bytes are written: a flush then reports any failed
+            // write-back of them, even one that another program's flush saw first
+            device = Files.getAttribute(parent, "unix:dev", LinkOption.NOFOLLOW_LINKS);
+            st.fileSystem(device, parent);
+            flushFailuresBefore = st.flushFailures.get();
+        }
         boolean fetched = false;
         try {
             StorageGatewayClient.Received got = fetch.into(tmp);
@@ -926,18 +937,11 @@ public class SyncEngine {
             Files.setLastModifiedTime(tmp, FileTime.fromMillis(mtime));
             // read from the temp name: the same file as the target after the move, and not yet where a program
             // could edit it; read from the target, an edit made just after the move would be journaled as synced
-            long actualMtime;
-            Object device = null;
-            if (flushesFileSystems()) {
-                Map<String, Object> a = Files.readAttributes(tmp, "unix:lastModifiedTime,dev", LinkOption.NOFOLLOW_LINKS);
-                actualMtime = ((FileTime) a.get("lastModifiedTime")).toMillis();
-                device = a.get("dev");
-            } else {
-                actualMtime = Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis();
-            }
+            long actualMtime = Files.getLastModifiedTime(tmp, LinkOption.NOFOLLOW_LINKS).toMillis();
             String tag = got.object().versionTag() != null ? got.object().versionTag() : r.versionTag();
             fetched = true;
-            return new Landing(rel, tmp, target, expectedLocal, got.bytes(), actualMtime, got.sha256(), tag, device);
+            return new Landing(rel, tmp, target, expectedLocal, got.bytes(), actualMtime, got.sha256(), tag, device,
+                    flushFailuresBefore);
         } finally {
             if (!fetched) {
                 Files.deleteIfExists(tmp);
@@ -992,22 +996,32 @@ public class SyncEngine {
             Map<Object, Path> oneEach = new LinkedHashMap<>();
             waiting.forEach(d -> {
                 if (d.landing().device() != null) {
-                    oneEach.putIfAbsent(d.landing().device(), d.landing().tmp());
+                    oneEach.putIfAbsent(d.landing().device(), d.landing().tmp().getParent());
                 }
             });
-            oneEach.forEach((device, path) -> {
+            oneEach.forEach((device, folder) -> {
+                FileSystemFlush fileSystem = st.fileSystem(device, folder);
+                if (fileSystem == null) {
+                    return;
+                }
                 try {
-                    FileSystemFlush.flush(path);
+                    fileSystem.flush();
                     fileSystemFlushes.incrementAndGet();
                     flushed.add(device);
                 } catch (IOException | RuntimeException | LinkageError e) {
+                    st.flushFailures.incrementAndGet();
                     LOG.warnf("%s; the files waiting there are fsynced one by one", e.getMessage());
                 }
             });
         }
+        // a failed write-back is reported to one flush, not necessarily the one of the files it hit: a file written
+        // while any flush of the run failed is fsynced on its own, which reports whether its own bytes were hit
+        long failures = st.flushFailures.get();
         for (Deferred d : waiting) {
             try {
-                land(d.landing(), config.durableDownloads() && !flushed.contains(d.landing().device()), st);
+                Landing l = d.landing();
+                land(l, config.durableDownloads()
+                        && (!flushed.contains(l.device()) || l.flushFailuresBefore() != failures), st);
                 d.landed().run();
             } catch (Exception e) {
                 d.failed().accept(e);
@@ -1347,6 +1361,26 @@ public class SyncEngine {
 
         /** Where paths whose names on disk are not in NFC live; set by the scan. */
         volatile LocalNames names = LocalNames.NONE;
+        /** The file systems the run's downloads are flushed on, by device, each open from before its first file. */
+        private final Map<Object, FileSystemFlush> fileSystems = new ConcurrentHashMap<>();
+        /** The run's flushes that failed so far. */
+        final AtomicLong flushFailures = new AtomicLong();
+
+        /** The open file system of {@code device}, opened at {@code folder} if it is not yet; null if it cannot be. */
+        FileSystemFlush fileSystem(Object device, Path folder) {
+            return fileSystems.computeIfAbsent(device, d -> {
+                try {
+                    return FileSystemFlush.open(folder);
+                } catch (IOException e) {
+                    LOG.warnf("%s; files there are fsynced one by one", e.getMessage());
+                    return null;
+                }
+            });
+        }
+
+        void closeFileSystems() {
+            fileSystems.values().forEach(FileSystemFlush::close);
+        }
 
         RunState(UUID itemId, UUID runId) {
             this.itemId = itemId;
