@@ -44,8 +44,10 @@ command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
-secs() { python3 -c "print(f'{$2-$1:.1f}')"; }
-mib() { python3 -c "print(f'{$1/1024:.0f}')"; }
+# arithmetic in awk, not python: a python start takes up to half a second on some machines, and inside a measured
+# interval it would count as the tool's time and CPU
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", b - a}'; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 
 # peak resident set (KiB) of a live process since start or since reset_hwm
@@ -79,25 +81,28 @@ jit_s() {
   local tck ticks=0 t line comm
   tck=$(getconf CLK_TCK)
   for t in /proc/$1/task/*; do
-    read -r comm < "$t/comm" 2>/dev/null || continue
+    # a thread may end between the glob and the read
+    { read -r comm < "$t/comm"; } 2>/dev/null || continue
     [[ $comm == C[12]\ CompilerThre* ]] || continue
-    read -r line < "$t/stat" 2>/dev/null || continue
+    { read -r line < "$t/stat"; } 2>/dev/null || continue
     line=${line##*) }; set -- $line
     ticks=$(( ticks + ${12} + ${13} ))
   done
-  python3 -c "print(f'{$ticks/$tck:.1f}')"
+  awk -v n=$ticks -v t=$tck 'BEGIN {printf "%.2f", n / t}'
 }
+# CPU seconds the JIT compilers of the two services have used so far
+jit_total() { awk -v a="$(jit_s $SV_PID)" -v b="$(jit_s $GW_PID)" 'BEGIN {printf "%.2f", a + b}'; }
 # A measured run should not pay for compiling the warm-up left queued: jit_settle waits until the two
 # services' JIT compilers have been all but idle for 3 s (at most 180 s), and says how long that took and
 # how much compiling it was. (After the warm-ups here it is a few seconds and under a CPU-second: what the
 # JIT does during a measured phase is compiling that phase asked for.)
 jit_settle() {
   local start jit0 last current waited=0
-  start=$(now); jit0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))"); last=$jit0
+  start=$(now); jit0=$(jit_total); last=$jit0
   while [ "$waited" -lt 60 ]; do
     sleep 3; waited=$((waited + 1))
-    current=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
-    python3 -c "import sys; sys.exit(0 if $current - $last < 0.15 else 1)" && break
+    current=$(jit_total)
+    awk -v c="$current" -v l="$last" 'BEGIN {exit !(c - l < 0.15)}' && break
     last=$current
   done
   echo "   the JIT compilers settled after $(secs $start "$(now)") s ($(secs $jit0 "$current") CPU-s of compiling)"
@@ -127,17 +132,18 @@ machine_s() {
 machine_start() { MACHINE0=$(machine_s); }
 machine_stop() { MACHINE_S=$(secs $MACHINE0 "$(machine_s)"); }
 cpu_start() {
-  machine_start
   BROKER_PID=$(broker_pid); CPU0_SV=$(cpu_s $SV_PID); CPU0_GW=$(cpu_s $GW_PID); CPU0_BK=$(cpu_s $BROKER_PID); CPU0_DB=$(db_cpu_s)
-  JIT0=$(python3 -c "print($(jit_s $SV_PID)+$(jit_s $GW_PID))")
+  JIT0=$(jit_total)
   WRITES0_SV=$(write_calls $SV_PID); WRITES0_GW=$(write_calls $GW_PID)
   DURABLE0=$(durable_ops)
   profile start
+  # last: the machine's CPU counts from here, not the work of taking the figures above
+  machine_start
 }
 phase_cpu() {
   machine_stop
   profile stop
-  PHASE_JIT=$(secs $JIT0 "$(jit_s $SV_PID)+$(jit_s $GW_PID)")
+  PHASE_JIT=$(secs $JIT0 "$(jit_total)")
   PHASE_CPU="$(secs $CPU0_SV $(cpu_s $SV_PID))/$(secs $CPU0_GW $(cpu_s $GW_PID))/$(secs $CPU0_BK $(cpu_s $BROKER_PID))/$(secs $CPU0_DB $(db_cpu_s))"
   PHASE_WRITES="$(( $(write_calls $SV_PID) - WRITES0_SV ))/$(( $(write_calls $GW_PID) - WRITES0_GW ))"
   local durable
@@ -169,12 +175,14 @@ profile() { # start | stop
   done
 }
 
-# runs a tool to its end; sets PEAK_KB to its maximum resident set and TOOL_CPU to its CPU seconds
+# runs a tool to its end; sets TOOL_END to when it ended, PEAK_KB to its maximum resident set and TOOL_CPU to its
+# CPU seconds
 run_peak() {
   /usr/bin/time -f '%M %U %S' -o "$WORK/peak.txt" "$@" > "$WORK/cmd.log" 2>&1 || { cat "$WORK/cmd.log" >&2; return 1; }
+  TOOL_END=$(now)
   local user sys
   read -r PEAK_KB user sys < <(tail -1 "$WORK/peak.txt")
-  TOOL_CPU=$(python3 -c "print(f'{$user+$sys:.1f}')")
+  TOOL_CPU=$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.1f", u + s}')
 }
 
 # an RS256 key pair in $WORK and a TOKEN with all three roles, signed with openssl
