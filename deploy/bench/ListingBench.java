@@ -10,13 +10,14 @@ import java.util.Map;
  * Times full paged listings (1,000 a page, as the sync-service lists) of one folder of N objects in the
  * gateway's local store, through LocalProvider itself (no HTTP, no JSON): the cost of the walk alone.
  * The objects are hard links of a few objects the provider wrote, so each carries a real record.
- * usage: java -cp <gateway jars> deploy/bench/ListingBench.java <store folder> <objects> <rounds>
+ * usage: java -cp <gateway jars> deploy/bench/ListingBench.java <store folder> <objects> <rounds> [page size, default 1000]
  */
 public class ListingBench {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         int n = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
+        int limit = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         LocalProvider provider = new LocalProvider(root);
         Path folder = Files.createDirectories(root.resolve("flat"));
         for (int t = 0; t <= n / 50_000; t++) {
@@ -33,7 +34,7 @@ public class ListingBench {
             int pages = 0;
             String cursor = null;
             do {
-                ProviderListing page = provider.list("flat/", null, cursor, 1000);
+                ProviderListing page = provider.list("flat/", null, cursor, limit);
                 objects += page.objects().size();
                 cursor = page.nextCursor();
                 pages++;
