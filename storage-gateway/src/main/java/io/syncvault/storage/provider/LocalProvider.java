@@ -2,6 +2,7 @@ package io.syncvault.storage.provider;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncvault.platform.ExtendedAttributes;
 import io.syncvault.platform.FileSystemFlush;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -89,6 +89,9 @@ public final class LocalProvider implements StorageProvider {
     static final String JSON_RECORD_ATTRIBUTE = "syncvault";
     /** Records larger than this go to a sidecar (ext4 keeps all of a file's attributes in one 4 KiB block). */
     private static final int MAX_ATTRIBUTE_BYTES = 3072;
+    /** Each thread's buffer for reading records (direct: the native read fills it in place). */
+    private static final ThreadLocal<ByteBuffer> ATTRIBUTE_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(MAX_ATTRIBUTE_BYTES));
 
     private final Path root;
     private final Path metaRoot;
@@ -186,11 +189,7 @@ public final class LocalProvider implements StorageProvider {
         Path probe = dir.resolve(TEMP_PREFIX + randomHex(8));
         try {
             Files.createFile(probe);
-            UserDefinedFileAttributeView view = attributeView(probe);
-            if (view == null) {
-                return false;
-            }
-            view.write(RECORD_ATTRIBUTE, ByteBuffer.wrap(RecordCodec.encode("00", 0, Map.of())));
+            ExtendedAttributes.write(probe, RECORD_ATTRIBUTE, ByteBuffer.wrap(RecordCodec.encode("00", 0, Map.of())));
             return true;
         } catch (IOException | UnsupportedOperationException e) {
             return false;
@@ -593,7 +592,7 @@ public final class LocalProvider implements StorageProvider {
             return false;
         }
         try {
-            attributeView(file).write(RECORD_ATTRIBUTE, ByteBuffer.wrap(bytes));
+            ExtendedAttributes.write(file, RECORD_ATTRIBUTE, ByteBuffer.wrap(bytes));
             return true;
         } catch (IOException e) {
             // no room for it on this file (other attributes): the sidecar holds it
@@ -603,31 +602,31 @@ public final class LocalProvider implements StorageProvider {
 
     /** The record in the file's attribute (or an earlier version's JSON one), or null when it has no readable one. */
     private static Record readAttribute(Path file) {
-        UserDefinedFileAttributeView view = attributeView(file);
-        if (view == null) {
-            return null;
-        }
-        ByteBuffer buffer = ByteBuffer.allocate(MAX_ATTRIBUTE_BYTES);
+        ByteBuffer buffer = ATTRIBUTE_BUFFER.get().clear();
         try {
-            view.read(RECORD_ATTRIBUTE, buffer);
-            Record record = RecordCodec.decode(buffer.array(), buffer.position());
-            if (record != null) {
-                return record;
+            int n = ExtendedAttributes.read(file, RECORD_ATTRIBUTE, buffer);
+            if (n >= 0) {
+                Record record = RecordCodec.decode(bytes(buffer.flip()), n);
+                if (record != null) {
+                    return record;
+                }
             }
         } catch (IOException | RuntimeException e) {
-            // none (most often a file an earlier version wrote): try the JSON one
+            // none readable: try the JSON one (most often a file an earlier version wrote)
         }
         buffer.clear();
         try {
-            view.read(JSON_RECORD_ATTRIBUTE, buffer);
-            return JSON.readValue(buffer.array(), 0, buffer.position(), Record.class);
+            int n = ExtendedAttributes.read(file, JSON_RECORD_ATTRIBUTE, buffer);
+            return n < 0 ? null : JSON.readValue(bytes(buffer.flip()), 0, n, Record.class);
         } catch (IOException | RuntimeException e) {
             return null;
         }
     }
 
-    private static UserDefinedFileAttributeView attributeView(Path file) {
-        return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+    private static byte[] bytes(ByteBuffer read) {
+        byte[] bytes = new byte[read.remaining()];
+        read.get(bytes);
+        return bytes;
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -678,6 +677,11 @@ public final class LocalProvider implements StorageProvider {
         } catch (IOException e) {
             throw failure("cannot read " + key, e);
         }
+        return describe(key, file, folderChecked, attributes);
+    }
+
+    /** {@link #describe} from the file's attributes, read (lstat) under the key's lock as the record is now. */
+    private Optional<ProviderObject> describe(String key, Path file, boolean folderChecked, BasicFileAttributes attributes) {
         if (!attributes.isRegularFile() || !folderChecked && !inside(file.getParent(), root)) {
             return Optional.empty();
         }
@@ -969,7 +973,21 @@ public final class LocalProvider implements StorageProvider {
                 Path path = dir.resolve(entry.name());
                 BasicFileAttributes a = entry.attributes();
                 if (a == null) {
-                    a = attributes(path);
+                    // under the key's lock, as a HEAD: a write renaming its file in between this lstat and the
+                    // record read would otherwise be described by the old file's size and the new file's record.
+                    // A file is described from this one lstat.
+                    String key = dirKey + entry.name();
+                    ReadWriteLock lock = lockFor(key);
+                    lock.readLock().lock();
+                    try {
+                        a = attributes(path);
+                        if (a != null && a.isRegularFile()) {
+                            file(path, key, a);
+                            continue;
+                        }
+                    } finally {
+                        lock.readLock().unlock();
+                    }
                     if (a == null) {
                         continue; // gone since the folder was read
                     }
@@ -980,8 +998,6 @@ public final class LocalProvider implements StorageProvider {
                 }
                 if (a.isDirectory()) {
                     folder(path, dirKey + entry.name() + "/");
-                } else if (a.isRegularFile()) {
-                    file(path, dirKey + entry.name());
                 }
             }
         }
@@ -1035,7 +1051,8 @@ public final class LocalProvider implements StorageProvider {
             directory(dir, folderKey);
         }
 
-        private void file(Path file, String key) {
+        /** A regular file met by the walk, with its attributes; the caller holds the key's read lock. */
+        private void file(Path file, String key, BasicFileAttributes attributes) {
             if (!key.startsWith(prefix)) {
                 return;
             }
@@ -1052,17 +1069,7 @@ public final class LocalProvider implements StorageProvider {
             if (cursor != null && cursor.passed(key)) {
                 return;
             }
-            // under the key's lock, as a HEAD: a write renaming its file in between the stat and the record
-            // read would otherwise be described by the old file's size and the new file's record
-            ReadWriteLock lock = lockFor(key);
-            Optional<ProviderObject> described;
-            lock.readLock().lock();
-            try {
-                described = describe(key, file, true);
-            } finally {
-                lock.readLock().unlock();
-            }
-            described.ifPresent(object -> {
+            describe(key, file, true, attributes).ifPresent(object -> {
                 objects.add(object);
                 order.add(new Cursor(key, false));
                 full();
