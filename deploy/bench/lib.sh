@@ -14,13 +14,14 @@
 # The image is attached as a loop device with direct I/O where the kernel allows it, so that the loop device
 # writes through to the disk as a disk would: a buffered one copies every written byte into the image's own
 # page cache too, and turns each flush of the file system (each fsync) into an fsync of the whole image file.
+# FRESH_EXT4_GB sizes it (default 16; sparse, so only what is written takes room).
 bench_workdir() {
   WORK=$(mktemp -d "/tmp/$1.XXXXXX")
   PIDS=()
   LOOP_DEV=
   trap bench_cleanup EXIT
   if [ "${FRESH_EXT4:-0}" = 1 ]; then
-    truncate -s 16G "$WORK.img"
+    truncate -s "${FRESH_EXT4_GB:-16}G" "$WORK.img"
     LOOP_DEV=$(losetup --direct-io=on -f --show "$WORK.img")
     mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$LOOP_DEV"
     mount "$LOOP_DEV" "$WORK"
