@@ -46,18 +46,8 @@ public final class ExtendedAttributes {
      */
     public static int read(Path file, String name, ByteBuffer into) throws IOException {
         if (!NATIVE) {
-            try {
-                return view(file).read(name, into);
-            } catch (java.nio.file.FileSystemException e) {
-                if (e instanceof NoSuchFileException) {
-                    throw e;
-                }
-                // the JDK reports a missing attribute as a FileSystemException naming ENODATA's message
-                if (String.valueOf(e.getReason()).contains("No data available")) {
-                    return -1;
-                }
-                throw e;
-            }
+            UserDefinedFileAttributeView view = view(file);
+            return view.list().contains(name) ? view.read(name, into) : -1;
         }
         ByteBuffer target = into.isDirect() ? into : ByteBuffer.allocateDirect(into.remaining());
         int n;
@@ -83,9 +73,11 @@ public final class ExtendedAttributes {
             view(file).write(name, value);
             return;
         }
-        ByteBuffer source = value.isDirect() ? value : ByteBuffer.allocateDirect(value.remaining()).put(value.duplicate()).flip();
+        // a small value, copied once into an array (JNA hands an array over without allocating a buffer for it)
+        byte[] bytes = new byte[value.remaining()];
+        value.duplicate().get(bytes);
         try {
-            lsetxattr(cString(file), cString(USER + name), source.slice(), source.remaining(), 0);
+            lsetxattr(cString(file), cString(USER + name), bytes, bytes.length, 0);
         } catch (LastErrorException e) {
             throw error("cannot write the attribute " + name + " of", file, e);
         }
@@ -125,7 +117,7 @@ public final class ExtendedAttributes {
     // direct mapping (no proxy per call); sizes are size_t and ssize_t, 64 bits wide where this is used
     private static native long lgetxattr(byte[] path, byte[] name, ByteBuffer value, long size) throws LastErrorException;
 
-    private static native int lsetxattr(byte[] path, byte[] name, ByteBuffer value, long size, int flags)
+    private static native int lsetxattr(byte[] path, byte[] name, byte[] value, long size, int flags)
             throws LastErrorException;
 
     private static boolean load() {
