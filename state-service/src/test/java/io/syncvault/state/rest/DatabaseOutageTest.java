@@ -86,7 +86,8 @@ class DatabaseOutageTest {
         for (int i = 0; i < 6; i++) {
             statuses.add(StateApiTest.reader().when().get("/v1/namespaces/" + ns + "/states/after-restart").statusCode());
         }
-        assertThat(statuses).as("answers after the restart").containsOnly(503, 404).endsWith(404);
+        // a background job (the outbox relay) may meet a dead connection first and have the pool drop them all: no 503 then
+        assertThat(statuses).as("answers after the restart").isSubsetOf(503, 404).endsWith(404);
         assertThat(statuses.stream().filter(status -> status == 503).count()).as("503s in %s", statuses).isLessThanOrEqualTo(1);
     }
 }

@@ -33,7 +33,8 @@ class DatabaseOutageTest {
             answers.add(given().auth().oauth2(Tokens.reader()).when().get("/v1/sync/items"));
         }
         List<Integer> statuses = answers.stream().map(Response::statusCode).toList();
-        assertThat(statuses).as("answers after the restart").containsOnly(503, 200).endsWith(200);
+        // a background job may meet a dead connection first and have the pool drop them all: no 503 then
+        assertThat(statuses).as("answers after the restart").isSubsetOf(503, 200).endsWith(200);
         assertThat(statuses.stream().filter(status -> status == 503).count()).as("503s in %s", statuses).isLessThanOrEqualTo(1);
         answers.stream().filter(r -> r.statusCode() == 503).forEach(r -> {
             assertThat(r.header("Retry-After")).isEqualTo("5");
